@@ -1,0 +1,196 @@
+//! One check cycle: load, collect, evaluate, commit, deliver.
+//!
+//! Both entry points call [`run_cycle`]; they differ only in the store and notifier they
+//! lend it. The order of the steps is what makes delivery at-least-once and
+//! transitions notified once:
+//!
+//! 1. `load` the previous states and the unsent outbox. If a run has already committed
+//!    this T or a later one (a retried or duplicated invocation), skip to step 5.
+//! 2. collect the sources into a snapshot;
+//! 3. evaluate the rules, a pure step;
+//! 4. `commit` the snapshot, states and new notifications together, guarded by the T seen
+//!    in step 1. If another run committed first, its notifications are its own to send;
+//! 5. deliver the outbox, then mark as sent only what the notifier accepted.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use thiserror::Error;
+use tracing::{info, warn};
+
+use crate::config::Config;
+use crate::engine::{self, Baselines, EvaluationInput};
+use crate::model::{Level, Notification, SourceFailure};
+use crate::notify::Notifier;
+use crate::sources::Collector;
+use crate::store::{Commit, RunRecord, Store, StoreError};
+
+/// What a cycle did, for the CLI's exit code, the Lambda's response and the log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    /// This run's id.
+    pub run_id: String,
+    /// The evaluation time T.
+    pub at: DateTime<Utc>,
+    /// Why evaluation was skipped, when it was: a run for this T or a later one had
+    /// already committed, or another run committed first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// How many sources delivered metrics.
+    pub sources_ok: usize,
+    /// The sources that failed, with their errors.
+    pub source_failures: Vec<SourceFailure>,
+    /// How many metrics the snapshot holds.
+    pub metrics: usize,
+    /// How many rules were evaluated, source-health rules included.
+    pub rules_evaluated: usize,
+    /// Rules firing after this run, by id, with their level.
+    pub firing: Vec<(String, Level)>,
+    /// Notifications this run evaluated and committed.
+    pub notifications_new: usize,
+    /// Notifications the notifier accepted, this run's and earlier unsent ones.
+    pub delivered: usize,
+    /// Notifications still in the outbox after this run.
+    pub undelivered: usize,
+}
+
+impl RunSummary {
+    /// Did the run leave work undone, so that it should be retried?
+    pub fn left_work_undone(&self) -> bool {
+        self.undelivered > 0
+    }
+
+    /// The worst level among the rules firing after this run.
+    pub fn worst_firing_level(&self) -> Option<Level> {
+        self.firing.iter().map(|(_, level)| *level).max()
+    }
+}
+
+/// Why a cycle could not complete. Everything else (failing sources, notifications the
+/// notifier refused) is reported in the [`RunSummary`] instead.
+#[derive(Debug, Error)]
+pub enum CycleError {
+    /// The store could not be read or written, so nothing this run evaluated is durable.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Runs one cycle at evaluation time `at`.
+pub async fn run_cycle(
+    config: &Config,
+    collector: &Collector,
+    store: &dyn Store,
+    notifier: &dyn Notifier,
+    at: DateTime<Utc>,
+    run_id: &str,
+) -> Result<RunSummary, CycleError> {
+    let offsets = engine::baseline_offsets(&config.rules);
+    let instants: Vec<DateTime<Utc>> = offsets.iter().map(|vs| before(at, *vs)).collect();
+    let loaded = store.load(&instants).await?;
+
+    let mut summary = RunSummary {
+        run_id: run_id.to_string(),
+        at,
+        skipped: None,
+        sources_ok: 0,
+        source_failures: Vec::new(),
+        metrics: 0,
+        rules_evaluated: 0,
+        firing: firing(&loaded.states),
+        notifications_new: 0,
+        delivered: 0,
+        undelivered: 0,
+    };
+    let mut outbox = loaded.outbox;
+
+    match loaded.last_evaluated_at {
+        Some(last) if last >= at => {
+            summary.skipped = Some(format!("already evaluated at {}", last.to_rfc3339()));
+            info!(last_evaluated_at = %last, "evaluation skipped, delivering the outbox only");
+        }
+        expected => {
+            let snapshot = collector.collect(config, at, run_id).await;
+            summary.sources_ok = config.sources.len() - snapshot.failures.len();
+            summary.source_failures = snapshot.failures.clone();
+            summary.metrics = snapshot.metrics.len();
+
+            let baselines: Baselines = offsets
+                .into_iter()
+                .zip(loaded.baselines)
+                .filter_map(|(vs, snapshot)| snapshot.map(|s| (vs, s)))
+                .collect();
+            let evaluation = engine::evaluate(&EvaluationInput {
+                config,
+                snapshot: &snapshot,
+                baselines: &baselines,
+                states: &loaded.states,
+                at,
+            });
+            summary.rules_evaluated = evaluation.states.len();
+
+            let record = RunRecord {
+                snapshot,
+                states: evaluation.states,
+                notifications: evaluation.notifications,
+                expected_last_evaluated_at: expected,
+                retention: config.retention,
+            };
+            match store.commit(&record).await? {
+                Commit::Committed => {
+                    summary.firing = firing(&record.states);
+                    summary.notifications_new = record.notifications.len();
+                    outbox.extend(record.notifications);
+                }
+                Commit::Superseded => {
+                    summary.skipped = Some("another run committed this evaluation first".into());
+                    warn!("another run committed first; its notifications are its own to send");
+                }
+            }
+        }
+    }
+
+    deliver(store, notifier, &outbox, &mut summary).await;
+    Ok(summary)
+}
+
+/// Sends the outbox and marks what was accepted. A failure to mark is logged, not fatal:
+/// the notifications were delivered, and the next run would send them again, which
+/// at-least-once delivery allows.
+async fn deliver(
+    store: &dyn Store,
+    notifier: &dyn Notifier,
+    outbox: &[Notification],
+    summary: &mut RunSummary,
+) {
+    if outbox.is_empty() {
+        return;
+    }
+    let delivery = notifier.deliver(outbox).await;
+    for (id, error) in &delivery.failed {
+        warn!(notification = %id, error = %error, "notification not accepted; kept in the outbox");
+    }
+    summary.delivered = delivery.accepted.len();
+    summary.undelivered = outbox.len() - delivery.accepted.len();
+    if delivery.accepted.is_empty() {
+        return;
+    }
+    if let Err(error) = store.mark_sent(&delivery.accepted).await {
+        warn!(%error, "delivered notifications not marked as sent; they may be sent again");
+        summary.undelivered = outbox.len();
+    }
+}
+
+fn firing(states: &engine::RuleStates) -> Vec<(String, Level)> {
+    states
+        .iter()
+        .filter_map(|(id, state)| state.state.firing_level().map(|level| (id.clone(), level)))
+        .collect()
+}
+
+fn before(at: DateTime<Utc>, offset: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(offset)
+        .ok()
+        .and_then(|offset| at.checked_sub_signed(offset))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}

@@ -1,0 +1,76 @@
+//! Number and sparkline formatting shared by every output format.
+
+/// A value with its unit, as a person reads it: `6.2%`, `240 ms`, `48,200`.
+///
+/// Values are rounded to at most four significant decimals and trailing zeros dropped,
+/// so `2.8048780487` reads `2.805`. A unit that starts with a letter is separated by a
+/// space (`240 ms`); symbols such as `%` are not (`6.2%`).
+pub fn format_value(value: f64, unit: &str) -> String {
+    let number = format_number(value);
+    match unit.chars().next() {
+        None => number,
+        Some(c) if c.is_alphanumeric() => format!("{number} {unit}"),
+        Some(_) => format!("{number}{unit}"),
+    }
+}
+
+fn format_number(value: f64) -> String {
+    if value == 0.0 {
+        return "0".to_string();
+    }
+    // Enough decimals for four significant digits on small numbers, at most 3 otherwise.
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (3 - magnitude).clamp(0, 6) as usize;
+    let text = format!("{value:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    if text == "-0" { "0".to_string() } else { text }
+}
+
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// Draws values, oldest first, as a sparkline. A missing value is a space; a flat series
+/// is drawn at the middle height.
+pub fn sparkline(values: &[Option<f64>]) -> String {
+    let present = values.iter().flatten().copied();
+    let (low, high) = present.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    values
+        .iter()
+        .map(|value| match value {
+            None => ' ',
+            Some(_) if high <= low => BARS[3],
+            Some(v) => {
+                let position = (v - low) / (high - low) * (BARS.len() - 1) as f64;
+                BARS[position.round() as usize]
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_values_with_units_the_way_people_write_them() {
+        assert_eq!(format_value(6.2, "%"), "6.2%");
+        assert_eq!(format_value(240.0, "ms"), "240 ms");
+        assert_eq!(format_value(2.8048780487, ""), "2.805");
+        assert_eq!(format_value(48200.0, ""), "48200");
+        assert_eq!(format_value(0.08, "%"), "0.08%");
+        assert_eq!(format_value(-10.25, "%"), "-10.25%");
+        assert_eq!(format_value(0.0001234, ""), "0.000123");
+    }
+
+    #[test]
+    fn sparkline_spans_the_range_and_marks_gaps() {
+        assert_eq!(sparkline(&[Some(1.0), Some(2.0), None, Some(8.0)]), "▁▂ █");
+        assert_eq!(sparkline(&[Some(5.0), Some(5.0)]), "▄▄");
+        assert_eq!(sparkline(&[]), "");
+    }
+}

@@ -1,0 +1,31 @@
+//! Delivering notifications: to the console for the CLI, to SNS for the Lambda.
+//!
+//! A [`Notifier`] reports, per notification, whether it was accepted. Only accepted ones
+//! are marked sent in the store; the rest stay in the outbox for the next run.
+
+mod console;
+mod format;
+
+use async_trait::async_trait;
+
+pub use console::{ConsoleNotifier, OutputFormat};
+pub use format::{format_value, sparkline};
+
+use crate::model::Notification;
+
+/// What a delivery attempt achieved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Ids of the notifications the destination accepted.
+    pub accepted: Vec<String>,
+    /// Ids of those it did not, each with the reason, safe to log.
+    pub failed: Vec<(String, String)>,
+}
+
+/// A destination for notifications.
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// Delivers each notification once. Never fails as a whole: per-notification failures
+    /// are reported in the returned [`Delivery`].
+    async fn deliver(&self, notifications: &[Notification]) -> Delivery;
+}

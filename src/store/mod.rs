@@ -1,0 +1,87 @@
+//! Where snapshots, rule states and the notification outbox live between runs.
+//!
+//! [`Store`] is the interface; [`SqliteStore`] is the embedded backend that the CLI uses by
+//! default. One contract test suite (`tests/store_contract.rs`) runs against every
+//! backend.
+//!
+//! A run talks to the store three times: [`Store::load`] what the evaluation needs,
+//! [`Store::commit`] the snapshot, the new states and the new notifications together, and
+//! [`Store::mark_sent`] once the notifier has accepted them. The commit is guarded by the
+//! evaluation time that `load` saw, so two invocations for the same T, or a retried one,
+//! cannot both commit, and so cannot both notify the same transition.
+
+mod error;
+mod sqlite;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use error::StoreError;
+pub use sqlite::SqliteStore;
+
+use crate::engine::RuleStates;
+use crate::model::{Notification, Snapshot};
+
+/// What a run reads before it evaluates.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Loaded {
+    /// The T of the last committed evaluation, if any. The commit is guarded by it.
+    pub last_evaluated_at: Option<DateTime<Utc>>,
+    /// The states that evaluation committed.
+    pub states: RuleStates,
+    /// For each requested instant, the stored snapshot nearest at or before it.
+    pub baselines: Vec<Option<Snapshot>>,
+    /// Notifications committed earlier and not yet accepted by the notifier, oldest first.
+    pub outbox: Vec<Notification>,
+}
+
+/// What a run writes after it evaluates, as one atomic unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    /// The snapshot; its `taken_at` is the run's T.
+    pub snapshot: Snapshot,
+    /// The new state of every rule.
+    pub states: RuleStates,
+    /// New notifications, to be held in the outbox until marked sent.
+    pub notifications: Vec<Notification>,
+    /// The `last_evaluated_at` that `load` returned. The commit fails with
+    /// [`Commit::Superseded`] unless the store still holds exactly this.
+    pub expected_last_evaluated_at: Option<DateTime<Utc>>,
+    /// How long to keep the snapshot. Older snapshots may be deleted or expire.
+    pub retention: Duration,
+}
+
+/// How a commit ended, when the store could be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    /// Everything was written.
+    Committed,
+    /// Another run committed first; nothing was written. The caller must not send the
+    /// notifications it evaluated, since the other run owns them.
+    Superseded,
+}
+
+/// Storage for snapshots, rule states and the outbox.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Reads the last committed states, the unsent outbox, and for each of
+    /// `baseline_instants` the newest snapshot taken at or before it.
+    async fn load(&self, baseline_instants: &[DateTime<Utc>]) -> Result<Loaded, StoreError>;
+
+    /// Writes a run's snapshot, states and notifications atomically, if no other run has
+    /// committed since `load`.
+    async fn commit(&self, record: &RunRecord) -> Result<Commit, StoreError>;
+
+    /// Marks outbox entries as delivered, by [`Notification::id`]. Unknown ids are ignored.
+    async fn mark_sent(&self, notification_ids: &[String]) -> Result<(), StoreError>;
+
+    /// Stored snapshots taken at or after `since`, oldest first, at most `limit` of the
+    /// newest ones.
+    async fn snapshots(
+        &self,
+        since: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<Snapshot>, StoreError>;
+}

@@ -1,0 +1,3 @@
+/// The embedded store. Placeholder.
+#[derive(Debug)]
+pub struct SqliteStore {}
