@@ -5,6 +5,7 @@
 //! `bootstrap` binary are thin entry points over it. The folders follow the path of one
 //! check cycle:
 //!
+//! - [`aws`] configures the AWS SDK clients and classifies their errors;
 //! - [`config`] parses and validates `kpiwatch.yaml` into the types the rest of the code uses;
 //! - [`sources`] pulls metrics from the configured sources into a [`model::Snapshot`];
 //! - [`engine`] is the pure evaluation function: rules, snapshot, history, previous states
@@ -14,6 +15,7 @@
 //! - [`cycle`] wires one run of all of the above together.
 #![warn(missing_docs)]
 
+pub mod aws;
 pub mod config;
 pub mod cycle;
 pub mod engine;

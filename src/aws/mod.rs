@@ -1,0 +1,53 @@
+//! What the DynamoDB store and the SNS notifier share: how SDK clients are configured, how
+//! every SDK error is classified, and the backoff used for the retries the SDK cannot do.
+//!
+//! The clients come from [`load_sdk_config`], the standard provider chain with two
+//! settings of ours. It reads `AWS_REGION`, the credentials chain and `AWS_ENDPOINT_URL`,
+//! which is how the tests point the real SDK at a local emulator. Loading it makes no network
+//! call: credentials are resolved on the first request, so the Lambda does nothing on the
+//! network before its first event.
+//!
+//! Retries happen at two levels. The SDK's standard mode retries a whole call that failed
+//! with throttling, a 5xx or a transport error. What it cannot see is a call that succeeded
+//! with part of its work refused (`UnprocessedItems`, PublishBatch failed entries, a cancelled
+//! transaction); those are retried by the caller with [`Backoff`].
+
+mod backoff;
+mod error;
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+
+pub use backoff::Backoff;
+pub use error::{AwsError, classify, is_retryable_code};
+
+/// Attempts per call, the first included. The SDK waits with jittered exponential backoff
+/// between them. Three is the SDK's standard; more would let one throttled call use up a
+/// run's time budget while the next scheduled run would try again anyway.
+const MAX_ATTEMPTS: u32 = 3;
+
+/// How long one attempt may take, connection included. Every call kpiwatch makes is small;
+/// an attempt this slow has hung, and a fresh connection does better than waiting on it.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a call may take over all its attempts and the waits between them.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The SDK configuration every client is built from: the standard provider chain (region,
+/// credentials, `AWS_ENDPOINT_URL`), standard retries and our timeouts.
+pub async fn load_sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        )
+        .load()
+        .await
+}
