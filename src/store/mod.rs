@@ -10,6 +10,7 @@
 //! evaluation time that `load` saw, so two invocations for the same T, or a retried one,
 //! cannot both commit, and so cannot both notify the same transition.
 
+mod dynamodb;
 mod error;
 mod sqlite;
 
@@ -18,6 +19,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use dynamodb::{DynamoStore, TTL_ATTRIBUTE};
 pub use error::StoreError;
 pub use sqlite::SqliteStore;
 

@@ -1,0 +1,259 @@
+//! The DynamoDB store's own behaviour, through the real SDK against moto server: what the
+//! shared contract suite cannot see, such as item layout, parts and the calls it makes.
+
+mod support;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use kpiwatch::store::{Commit, DynamoStore, Store, StoreError};
+use support::aws::{self, counted_clients, create_table, unique};
+use support::records::{at, noisy_states, notification, record};
+
+async fn fresh_store() -> (DynamoStore, aws_sdk_dynamodb::Client, aws::CallCounter) {
+    let (dynamodb, _, counter) = counted_clients().await;
+    let table = unique("store");
+    create_table(&dynamodb, &table).await;
+    counter.reset();
+    (DynamoStore::new(dynamodb.clone(), table), dynamodb, counter)
+}
+
+async fn item_keys(client: &aws_sdk_dynamodb::Client, table: &str) -> Vec<(String, String)> {
+    let output = client.scan().table_name(table).send().await.expect("scan");
+    let text = |item: &std::collections::HashMap<String, AttributeValue>, name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut keys: Vec<_> = output
+        .items()
+        .iter()
+        .map(|item| (text(item, "pk"), text(item, "sk")))
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[tokio::test]
+async fn a_run_is_stored_as_a_head_a_snapshot_and_one_outbox_item() {
+    let (store, client, _) = fresh_store().await;
+    let t = at("2026-12-03T10:05:00Z");
+
+    let loaded = store.load(&[]).await.unwrap();
+    assert_eq!(loaded.last_evaluated_at, None);
+    let committed = store
+        .commit(&record(t, None, 50, &["churn", "ltv"]))
+        .await
+        .unwrap();
+    assert_eq!(committed, Commit::Committed);
+
+    assert_eq!(
+        item_keys(&client, store.table()).await,
+        vec![
+            (
+                "run".into(),
+                "outbox#2026-12-03T10:05:00.000000000Z#0000".into()
+            ),
+            ("run".into(), "state".into()),
+            ("snapshot".into(), "2026-12-03T10:05:00.000000000Z".into()),
+        ]
+    );
+    let snapshot = client
+        .get_item()
+        .table_name(store.table())
+        .key("pk", AttributeValue::S("snapshot".into()))
+        .key(
+            "sk",
+            AttributeValue::S("2026-12-03T10:05:00.000000000Z".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let expires_at = snapshot.item().unwrap()["expires_at"]
+        .as_n()
+        .unwrap()
+        .clone();
+    assert_eq!(expires_at, (t.timestamp() + 40 * 86_400).to_string());
+}
+
+#[tokio::test]
+async fn states_too_large_for_one_item_are_split_and_stale_parts_removed() {
+    let (store, client, _) = fresh_store().await;
+    let t1 = at("2026-12-03T10:05:00Z");
+    let t2 = at("2026-12-03T10:10:00Z");
+
+    // Random values, so that the compressed states pass one item's 350 KB.
+    let mut large = record(t1, None, 3, &[]);
+    large.states = noisy_states(2_000, 20, t1);
+    assert_eq!(store.commit(&large).await.unwrap(), Commit::Committed);
+    let parts = item_keys(&client, store.table()).await;
+    assert!(
+        parts
+            .iter()
+            .any(|(pk, sk)| pk == "run" && sk == "state#0001"),
+        "{parts:?}"
+    );
+
+    let loaded = store.load(&[]).await.unwrap();
+    assert_eq!(loaded.states, large.states);
+
+    let small = record(t2, Some(t1), 3, &[]);
+    assert_eq!(store.commit(&small).await.unwrap(), Commit::Committed);
+    let keys = item_keys(&client, store.table()).await;
+    assert!(
+        !keys.iter().any(|(_, sk)| sk.starts_with("state#")),
+        "{keys:?}"
+    );
+    assert_eq!(store.load(&[]).await.unwrap().states, small.states);
+}
+
+#[tokio::test]
+async fn marking_part_of_an_outbox_item_sent_keeps_the_rest_for_the_next_run() {
+    let (store, client, _) = fresh_store().await;
+    let t = at("2026-12-03T10:05:00Z");
+    store.load(&[]).await.unwrap();
+    store
+        .commit(&record(t, None, 3, &["a", "b", "c"]))
+        .await
+        .unwrap();
+
+    store.mark_sent(&[notification("a", t).id]).await.unwrap();
+
+    // Another instance, as the next invocation would be, sees only the two unsent.
+    let next = DynamoStore::new(client.clone(), store.table());
+    let outbox: Vec<String> = next
+        .load(&[])
+        .await
+        .unwrap()
+        .outbox
+        .into_iter()
+        .map(|n| n.id)
+        .collect();
+    assert_eq!(
+        outbox,
+        vec![notification("b", t).id, notification("c", t).id]
+    );
+
+    next.mark_sent(&outbox).await.unwrap();
+    assert!(next.load(&[]).await.unwrap().outbox.is_empty());
+    let keys = item_keys(&client, store.table()).await;
+    assert!(
+        !keys.iter().any(|(_, sk)| sk.starts_with("outbox#")),
+        "{keys:?}"
+    );
+}
+
+#[tokio::test]
+async fn ids_marked_by_an_instance_that_never_loaded_them_are_found() {
+    let (store, client, _) = fresh_store().await;
+    let t = at("2026-12-03T10:05:00Z");
+    store
+        .commit(&record(t, None, 3, &["a", "b"]))
+        .await
+        .unwrap();
+
+    let other = DynamoStore::new(client, store.table());
+    other
+        .mark_sent(&[notification("a", t).id, "unknown/id".into()])
+        .await
+        .unwrap();
+    let outbox: Vec<String> = store
+        .load(&[])
+        .await
+        .unwrap()
+        .outbox
+        .into_iter()
+        .map(|n| n.id)
+        .collect();
+    assert_eq!(outbox, vec![notification("b", t).id]);
+}
+
+/// The count the README states: for 1,000 rules and 10,000 metrics, a run that notifies
+/// makes one Query (no `change` rules), one TransactWriteItems and one BatchWriteItem,
+/// the same as for 10 rules. Counted by an interceptor on the SDK client, which sees every
+/// request sent, retries included.
+#[tokio::test]
+async fn calls_per_run_do_not_grow_with_the_number_of_rules() {
+    for rules in [10, 1_000] {
+        let (store, _, counter) = fresh_store().await;
+        let t1 = at("2026-12-03T10:05:00Z");
+        let t2 = at("2026-12-03T10:10:00Z");
+        store.load(&[]).await.unwrap();
+        store.commit(&record(t1, None, rules, &[])).await.unwrap();
+        counter.reset();
+
+        let loaded = store.load(&[]).await.unwrap();
+        assert_eq!(loaded.states.len(), rules);
+        let notified: Vec<String> = (0..rules).map(|i| format!("rule-{i:04}")).collect();
+        let notified: Vec<&str> = notified.iter().map(String::as_str).collect();
+        let mut next = record(t2, Some(t1), rules, &notified);
+        next.snapshot = support::records::snapshot(t2, 10_000);
+        assert_eq!(store.commit(&next).await.unwrap(), Commit::Committed);
+        let ids: Vec<String> = next.notifications.iter().map(|n| n.id.clone()).collect();
+        store.mark_sent(&ids).await.unwrap();
+
+        assert_eq!(
+            counter.counts(),
+            [
+                ("DynamoDB.BatchWriteItem".to_string(), 1),
+                ("DynamoDB.Query".to_string(), 1),
+                ("DynamoDB.TransactWriteItems".to_string(), 1),
+            ]
+            .into(),
+            "{rules} rules, {rules} notifications"
+        );
+    }
+}
+
+#[tokio::test]
+async fn baselines_are_the_newest_snapshots_at_or_before_each_instant() {
+    let (store, _, counter) = fresh_store().await;
+    let times = [
+        "2026-12-01T00:00:00Z",
+        "2026-12-02T00:00:00Z",
+        "2026-12-03T00:00:00Z",
+    ];
+    let mut expected = None;
+    for time in times {
+        let t = at(time);
+        store.load(&[]).await.unwrap();
+        store.commit(&record(t, expected, 1, &[])).await.unwrap();
+        expected = Some(t);
+    }
+
+    counter.reset();
+    let instants = [
+        at("2026-11-30T00:00:00Z"),
+        at("2026-12-02T00:00:00Z"),
+        at("2026-12-02T23:59:59Z"),
+    ];
+    let loaded = store.load(&instants).await.unwrap();
+    let taken: Vec<Option<String>> = loaded
+        .baselines
+        .iter()
+        .map(|s| s.as_ref().map(|s| s.taken_at.to_rfc3339()))
+        .collect();
+    assert_eq!(
+        taken,
+        vec![
+            None,
+            Some("2026-12-02T00:00:00+00:00".into()),
+            Some("2026-12-02T00:00:00+00:00".into())
+        ]
+    );
+    assert_eq!(
+        counter.counts().get("DynamoDB.Query"),
+        Some(&4),
+        "one run query, three baselines"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_table_is_a_permanent_error_that_names_it() {
+    let (dynamodb, _, _) = counted_clients().await;
+    let store = DynamoStore::new(dynamodb, unique("absent"));
+    let error = store.load(&[]).await.unwrap_err();
+    assert!(
+        matches!(&error, StoreError::Permanent(m) if m.contains("ResourceNotFound")),
+        "{error}"
+    );
+}
