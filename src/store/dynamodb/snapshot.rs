@@ -105,7 +105,7 @@ mod tests {
     #[test]
     fn large_snapshots_span_parts_and_read_back_only_whole() {
         let mut snapshot = Snapshot::new("2026-12-03T10:05:00Z".parse().unwrap(), "run-1");
-        for i in 0..100_000 {
+        for i in 0..30_000 {
             snapshot
                 .metrics
                 .insert(format!("m{i}.{:x}", fastrand::u64(..)), fastrand::f64());

@@ -161,9 +161,9 @@ mod tests {
     #[test]
     fn parts_of_another_commit_are_detected_as_torn() {
         let at: DateTime<Utc> = "2026-12-03T10:05:00Z".parse().unwrap();
-        let mut written = state_items(&states(30_000, at), at, "run-1").unwrap();
+        let mut written = state_items(&states(3_000, at), at, "run-1").unwrap();
         assert!(written.len() > 1);
-        assert_eq!(RunPartition::read(&written).unwrap().states.len(), 30_000);
+        assert_eq!(RunPartition::read(&written).unwrap().states.len(), 3_000);
 
         let other = time_key(at + chrono::Duration::minutes(5));
         written[1].insert(GENERATION.to_string(), s(other));
