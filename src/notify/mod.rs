@@ -3,13 +3,21 @@
 //! A [`Notifier`] reports, per notification, whether it was accepted. Only accepted ones
 //! are marked sent in the store; the rest stay in the outbox for the next run.
 
+pub mod chatbot;
 mod console;
+pub mod email;
 mod format;
+mod headline;
+mod sns;
+#[cfg(test)]
+mod testing;
 
 use async_trait::async_trait;
 
 pub use console::{ConsoleNotifier, OutputFormat};
 pub use format::{format_value, sparkline};
+pub use headline::headline;
+pub use sns::SnsNotifier;
 
 use crate::model::Notification;
 

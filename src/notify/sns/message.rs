@@ -1,0 +1,238 @@
+//! One notification as one SNS message: a body per protocol, a subject and the attributes
+//! subscriptions filter on.
+//!
+//! The message is published with `MessageStructure=json`, so each subscription receives the
+//! key named after its protocol, or `default`:
+//!
+//! | key                         | who reads it                       | content              |
+//! |-----------------------------|------------------------------------|----------------------|
+//! | `default`                   | `email-json`, `firehose`, the rest | the JSON document    |
+//! | `sqs`, `lambda`, `http`     | queues, functions, webhooks        | the JSON document    |
+//! | `email`                     | email                              | plain text, [`email`]|
+//! | `https`                     | AWS Chatbot (Slack, Teams)         | [`chatbot`] format   |
+//! | `sms`                       | text messages                      | the subject line     |
+//!
+//! An `https` webhook of your own therefore receives the Chatbot format; subscribe it over
+//! `http`, or read the `default` document from a queue, to get the JSON document.
+//!
+//! Attributes and `MessageStructure=json`: SNS evaluates subscription filter policies on
+//! the attributes of every publish, whatever the structure, so the filters work. The SNS
+//! developer guide says attributes are *delivered* only with a string structure, so a
+//! subscriber must not count on finding them beside the body; everything they carry is
+//! also in the JSON document. (moto delivers them anyway; the end-to-end test shows both.)
+//!
+//! [`email`]: crate::notify::email
+//! [`chatbot`]: crate::notify::chatbot
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use crate::model::{Level, Notification};
+use crate::notify::{chatbot, email};
+
+/// The most message attributes a message carries. SNS drops a message with more than 10
+/// attributes on its way to an SQS subscription with raw delivery, so 10 is the limit for
+/// every subscriber to get it.
+pub(super) const MAX_ATTRIBUTES: usize = 10;
+
+/// The attribute name of a label is this prefix and the label's name.
+pub(super) const LABEL_PREFIX: &str = "label.";
+
+/// The message as SNS takes it, before it gets a batch entry id.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Message {
+    /// The notification's id.
+    pub(super) notification_id: String,
+    /// The JSON object of bodies by protocol.
+    pub(super) body: String,
+    pub(super) subject: String,
+    /// Attribute names and values, all of SNS data type `String`.
+    pub(super) attributes: BTreeMap<String, String>,
+}
+
+impl Message {
+    /// The message for a notification.
+    pub(super) fn new(notification: &Notification) -> Result<Message, String> {
+        let document = serde_json::to_string(notification).map_err(|e| e.to_string())?;
+        let chatbot = chatbot::custom_notification(notification).to_string();
+        let subject = email::subject(notification);
+        let body = json!({
+            "default": document,
+            "sqs": document,
+            "lambda": document,
+            "http": document,
+            "email": email::body(notification),
+            "https": chatbot,
+            "sms": subject,
+        });
+        Ok(Message {
+            notification_id: notification.id.clone(),
+            body: body.to_string(),
+            subject,
+            attributes: attributes(notification),
+        })
+    }
+
+    /// The size SNS counts against its 256 KiB limit: body, subject and attributes.
+    pub(super) fn size(&self) -> usize {
+        let attributes: usize = self
+            .attributes
+            .iter()
+            .map(|(name, value)| name.len() + value.len() + "String".len())
+            .sum();
+        self.body.len() + self.subject.len() + attributes
+    }
+}
+
+/// The attributes subscriptions filter on.
+///
+/// - `severity`: the notification's level, `ok` for a resolve;
+/// - `kind`: firing, resolved, reminder, and so on;
+/// - `rule`: the rule id;
+/// - `incident_severity`: the highest level of the incident the notification belongs to, so
+///   that `{"incident_severity": ["critical"]}` selects critical alerts *and* the resolves
+///   and downgrades that end them, which a filter on `severity` would miss;
+/// - `label.<name>`: each label whose name and value SNS accepts, up to 10 attributes in
+///   all, in label name order. The rest are skipped and logged at debug.
+pub(super) fn attributes(notification: &Notification) -> BTreeMap<String, String> {
+    let mut attributes = BTreeMap::from([
+        (
+            "severity".to_string(),
+            notification.level.as_str().to_string(),
+        ),
+        ("kind".to_string(), notification.kind.as_str().to_string()),
+        ("rule".to_string(), notification.rule.id.clone()),
+        (
+            "incident_severity".to_string(),
+            incident_severity(notification).as_str().to_string(),
+        ),
+    ]);
+
+    let mut skipped = Vec::new();
+    for (name, value) in &notification.labels {
+        let attribute = format!("{LABEL_PREFIX}{name}");
+        if attributes.len() >= MAX_ATTRIBUTES
+            || !is_valid_attribute_name(&attribute)
+            || !is_valid_attribute_value(value)
+        {
+            skipped.push(name.as_str());
+            continue;
+        }
+        attributes.insert(attribute, value.clone());
+    }
+    if !skipped.is_empty() {
+        tracing::debug!(
+            notification = %notification.id,
+            labels = ?skipped,
+            "labels not sent as SNS message attributes: invalid for SNS or over the limit of 10"
+        );
+    }
+    attributes
+}
+
+/// The highest level of the incident: the level now or the one notified before, whichever
+/// is higher. For a resolve, the level it resolves.
+///
+/// This sees one step back only. A rule that went critical, was downgraded to warning and
+/// then resolved sends a resolve whose previous level is warning, so a critical-only filter
+/// misses that resolve. The engine knows the incident's peak; carrying it in the
+/// notification would close the gap.
+fn incident_severity(notification: &Notification) -> Level {
+    notification
+        .level
+        .max(notification.previous_level.unwrap_or(Level::Ok))
+}
+
+/// SNS attribute names: up to 256 characters of letters, digits, `_`, `-` and `.`, without
+/// a leading, trailing or doubled `.`, and not starting with `AWS.` or `Amazon.`.
+fn is_valid_attribute_name(name: &str) -> bool {
+    let lowered = name.to_ascii_lowercase();
+    !name.is_empty()
+        && name.len() <= 256
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && !name.starts_with('.')
+        && !name.ends_with('.')
+        && !name.contains("..")
+        && !lowered.starts_with("aws.")
+        && !lowered.starts_with("amazon.")
+}
+
+/// SNS attribute values used for filtering must be non-empty and valid in a JSON string;
+/// control characters are refused.
+fn is_valid_attribute_value(value: &str) -> bool {
+    !value.is_empty() && !value.chars().any(char::is_control)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::model::NotificationKind;
+    use crate::notify::testing::notification;
+
+    #[test]
+    fn each_protocol_gets_its_own_body() {
+        let churn = notification(NotificationKind::Firing, Level::Critical, Some(6.2));
+        let message = Message::new(&churn).unwrap();
+        let bodies: Value = serde_json::from_str(&message.body).unwrap();
+
+        let document = serde_json::to_string(&churn).unwrap();
+        for key in ["default", "sqs", "lambda", "http"] {
+            assert_eq!(bodies[key], document.as_str(), "{key}");
+        }
+        assert_eq!(bodies["email"], email::body(&churn).as_str());
+        let chatbot: Value = serde_json::from_str(bodies["https"].as_str().unwrap()).unwrap();
+        assert_eq!(chatbot, chatbot::custom_notification(&churn));
+        assert_eq!(message.subject, "[CRITICAL] Churn rate 6.2% > 5%");
+        assert_eq!(bodies["sms"], message.subject.as_str());
+    }
+
+    #[test]
+    fn attributes_carry_severity_kind_rule_incident_and_labels() {
+        let churn = notification(NotificationKind::Firing, Level::Critical, Some(6.2));
+        assert_eq!(
+            attributes(&churn),
+            BTreeMap::from([
+                ("severity".into(), "critical".into()),
+                ("kind".into(), "firing".into()),
+                ("rule".into(), "churn-rate".into()),
+                ("incident_severity".into(), "critical".into()),
+                ("label.domain".into(), "retention".into()),
+                ("label.team".into(), "growth".into()),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_resolve_is_ok_but_belongs_to_the_incident_it_ends() {
+        let resolved = notification(NotificationKind::Resolved, Level::Ok, Some(3.0));
+        let attributes = attributes(&resolved);
+        assert_eq!(attributes["severity"], "ok");
+        assert_eq!(attributes["incident_severity"], "critical");
+    }
+
+    #[test]
+    fn labels_sns_would_refuse_or_beyond_ten_attributes_are_skipped() {
+        let mut churn = notification(NotificationKind::Firing, Level::Critical, Some(6.2));
+        churn.labels = (0..10)
+            .map(|i| (format!("l{i}"), "v".to_string()))
+            .collect();
+        churn.labels.insert("has space".into(), "v".into());
+        churn.labels.insert("empty".into(), String::new());
+        churn.labels.insert("a..b".into(), "v".into());
+
+        let attributes = attributes(&churn);
+        assert_eq!(attributes.len(), MAX_ATTRIBUTES);
+        assert!(attributes.contains_key("label.l0"));
+        assert!(
+            !attributes
+                .keys()
+                .any(|name| name.contains(' ') || name.contains(".."))
+        );
+        assert!(!attributes.contains_key("label.empty"));
+    }
+}

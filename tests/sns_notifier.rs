@@ -1,0 +1,180 @@
+//! The SNS notifier through the real SDK against moto server, with SQS queues standing in
+//! for subscribers: what each subscription receives, and how filter policies route.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use kpiwatch::model::{Level, Notification, NotificationKind};
+use kpiwatch::notify::{Notifier, SnsNotifier};
+use serde_json::Value;
+use support::aws::{
+    ACCOUNT, REGION, counted_clients, create_topic, drain, sdk_config, subscribe_queue, unique,
+};
+use support::records::{at, notification};
+
+fn resolve_of(firing: &Notification) -> Notification {
+    let mut resolved = firing.clone();
+    resolved.kind = NotificationKind::Resolved;
+    resolved.level = Level::Ok;
+    resolved.previous_level = Some(firing.level);
+    resolved.value = Some(3.0);
+    resolved.id = Notification::id_for(&firing.rule.id, NotificationKind::Resolved, firing.at);
+    resolved
+}
+
+/// Attributes as an SQS message carries them under raw delivery.
+fn raw_attributes(message: &aws_sdk_sqs::types::Message) -> BTreeMap<String, String> {
+    message
+        .message_attributes()
+        .map(|attributes| {
+            attributes
+                .iter()
+                .map(|(name, value)| (name.clone(), value.string_value().unwrap_or("").into()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn filter_policies_on_attributes_route_messages_published_as_json_structures() {
+    let config = sdk_config().await;
+    let sns = aws_sdk_sns::Client::new(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let topic = create_topic(&sns, &unique("alerts")).await;
+    let everything = subscribe_queue(&sqs, &sns, &topic, &unique("all"), None, false).await;
+    let critical = subscribe_queue(
+        &sqs,
+        &sns,
+        &topic,
+        &unique("critical"),
+        Some(r#"{"incident_severity": ["critical"]}"#),
+        true,
+    )
+    .await;
+
+    let t = at("2026-12-03T10:05:00Z");
+    let churn = notification("churn-rate", t);
+    let mut ltv = notification("ltv-cac", t);
+    ltv.level = Level::Warning;
+    let churn_resolved = resolve_of(&churn);
+    let sent = vec![churn.clone(), ltv.clone(), churn_resolved.clone()];
+
+    let delivery = SnsNotifier::new(sns, &topic).deliver(&sent).await;
+    assert!(delivery.failed.is_empty(), "{:?}", delivery.failed);
+    let accepted: Vec<&str> = delivery.accepted.iter().map(String::as_str).collect();
+    assert_eq!(accepted, [&churn.id, &ltv.id, &churn_resolved.id]);
+
+    // Without raw delivery a queue gets the SNS envelope: the `sqs` body as `Message`, the
+    // subject, and (in moto; AWS does not promise it for JSON structures) the attributes.
+    let envelopes: Vec<Value> = drain(&sqs, &everything.queue_url)
+        .await
+        .iter()
+        .map(|m| serde_json::from_str(m.body().unwrap()).unwrap())
+        .collect();
+    let mut documents: Vec<Notification> = envelopes
+        .iter()
+        .map(|e| serde_json::from_str(e["Message"].as_str().unwrap()).unwrap())
+        .collect();
+    documents.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut expected = sent.clone();
+    expected.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(documents, expected);
+
+    let mut subjects: Vec<&str> = envelopes
+        .iter()
+        .map(|e| e["Subject"].as_str().unwrap())
+        .collect();
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        [
+            "[CRITICAL] Rule churn-rate 6.2% > 5%",
+            "[RESOLVED] Rule churn-rate 3%",
+            "[WARNING] Rule ltv-cac 6.2% > 5%",
+        ]
+    );
+    let warning = envelopes
+        .iter()
+        .find(|e| e["Subject"].as_str().unwrap().starts_with("[WARN"));
+    assert_eq!(
+        warning.unwrap()["MessageAttributes"],
+        serde_json::json!({
+            "severity": {"Type": "String", "Value": "warning"},
+            "kind": {"Type": "String", "Value": "firing"},
+            "rule": {"Type": "String", "Value": "ltv-cac"},
+            "incident_severity": {"Type": "String", "Value": "warning"},
+            "label.team": {"Type": "String", "Value": "growth"},
+        })
+    );
+
+    // The critical-only queue gets the critical alert and its resolve, not the warning; raw
+    // delivery hands it the document itself.
+    let raw = drain(&sqs, &critical.queue_url).await;
+    let mut routed: Vec<(String, BTreeMap<String, String>)> = raw
+        .iter()
+        .map(|m| {
+            let document: Notification = serde_json::from_str(m.body().unwrap()).unwrap();
+            (document.id, raw_attributes(m))
+        })
+        .collect();
+    routed.sort();
+    let attributes = |severity: &str, kind: &str| {
+        BTreeMap::from([
+            ("severity".to_string(), severity.to_string()),
+            ("kind".to_string(), kind.to_string()),
+            ("rule".to_string(), "churn-rate".to_string()),
+            ("incident_severity".to_string(), "critical".to_string()),
+            ("label.team".to_string(), "growth".to_string()),
+        ])
+    };
+    assert_eq!(
+        routed,
+        vec![
+            (churn.id.clone(), attributes("critical", "firing")),
+            (churn_resolved.id.clone(), attributes("ok", "resolved")),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn notifications_go_out_ten_to_a_call() {
+    let (_, sns, counter) = counted_clients().await;
+    let topic = create_topic(&sns, &unique("alerts")).await;
+    counter.reset();
+
+    let t = at("2026-12-03T10:05:00Z");
+    let many: Vec<Notification> = (0..25)
+        .map(|i| notification(&format!("rule-{i:02}"), t))
+        .collect();
+    let delivery = SnsNotifier::new(sns, &topic).deliver(&many).await;
+
+    assert_eq!(delivery.accepted.len(), 25);
+    assert_eq!(
+        counter.counts(),
+        [("SNS.PublishBatch".to_string(), 3)].into()
+    );
+}
+
+#[tokio::test]
+async fn a_missing_topic_fails_every_notification_without_retrying() {
+    let (_, sns, counter) = counted_clients().await;
+    let missing = format!("arn:aws:sns:{REGION}:{ACCOUNT}:{}", unique("absent"));
+    let t = at("2026-12-03T10:05:00Z");
+    let some: Vec<Notification> = (0..12).map(|i| notification(&format!("r{i}"), t)).collect();
+
+    let delivery = SnsNotifier::new(sns, missing).deliver(&some).await;
+
+    assert!(delivery.accepted.is_empty());
+    assert_eq!(delivery.failed.len(), 12);
+    assert!(
+        delivery.failed[0].1.contains("NotFound"),
+        "{:?}",
+        delivery.failed[0]
+    );
+    // One call per batch: a permanent error is not retried.
+    assert_eq!(
+        counter.counts(),
+        [("SNS.PublishBatch".to_string(), 2)].into()
+    );
+}
