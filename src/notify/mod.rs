@@ -8,7 +8,7 @@ mod format;
 
 use async_trait::async_trait;
 
-pub use console::{ConsoleNotifier, OutputFormat};
+pub use console::{ConsoleNotifier, OutputFormat, text_line};
 pub use format::{format_value, sparkline};
 
 use crate::model::Notification;
