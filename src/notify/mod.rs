@@ -14,7 +14,7 @@ mod testing;
 
 use async_trait::async_trait;
 
-pub use console::{ConsoleNotifier, OutputFormat};
+pub use console::{ConsoleNotifier, OutputFormat, text_line};
 pub use format::{format_value, sparkline};
 pub use headline::headline;
 pub use sns::SnsNotifier;

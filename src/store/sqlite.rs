@@ -1,3 +1,303 @@
-/// The embedded store. Placeholder.
+//! The embedded backend: one SQLite file, `.kpiwatch/state.db` by default.
+//!
+//! rusqlite is synchronous. The calls here are short (one transaction per run on a local
+//! file), so they run on the caller's task instead of a blocking pool; a store serving
+//! many concurrent runs would want `spawn_blocking`, but the CLI runs one cycle at a time.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+
+use super::{Commit, Loaded, RunRecord, Store, StoreError};
+use crate::engine::{RuleState, RuleStates};
+use crate::model::{Notification, Snapshot};
+
+/// Bumped when the tables change shape; a file from a newer kpiwatch is refused rather
+/// than misread.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    taken_at_ms INTEGER PRIMARY KEY,
+    document    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rule_states (
+    rule_id  TEXT PRIMARY KEY,
+    document TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    id       TEXT NOT NULL UNIQUE,
+    document TEXT NOT NULL
+);
+";
+
+/// A [`Store`] in one SQLite database file.
 #[derive(Debug)]
-pub struct SqliteStore {}
+pub struct SqliteStore {
+    connection: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens the database file, creating it and its folder if needed.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(|error| {
+                StoreError::Permanent(format!("cannot create {}: {error}", folder.display()))
+            })?;
+        }
+        let connection = Connection::open(path).map_err(|error| {
+            StoreError::Permanent(format!("cannot open {}: {error}", path.display()))
+        })?;
+        // Another process (a second `kpiwatch run`) may hold the write lock for the length
+        // of one commit; waiting a few seconds beats failing the run.
+        connection
+            .busy_timeout(Duration::from_secs(10))
+            .map_err(classify)?;
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(classify)?;
+        connection.execute_batch(SCHEMA).map_err(classify)?;
+        check_schema_version(&connection, path)?;
+        Ok(SqliteStore {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn connection(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-written transaction behind:
+        // SQLite rolls it back. The connection stays usable.
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn check_schema_version(connection: &Connection, path: &Path) -> Result<(), StoreError> {
+    let stored: Option<String> = connection
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(classify)?;
+    match stored.map(|v| v.parse::<i64>()) {
+        None => {
+            connection
+                .execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
+                    [SCHEMA_VERSION.to_string()],
+                )
+                .map_err(classify)?;
+            Ok(())
+        }
+        Some(Ok(SCHEMA_VERSION)) => Ok(()),
+        Some(other) => Err(StoreError::Permanent(format!(
+            "{} has schema version {:?}; this kpiwatch reads version {SCHEMA_VERSION}",
+            path.display(),
+            other.ok()
+        ))),
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn load(&self, baseline_instants: &[DateTime<Utc>]) -> Result<Loaded, StoreError> {
+        let connection = self.connection();
+        let last_evaluated_at = read_last_evaluated_at(&connection)?;
+
+        let mut states = RuleStates::new();
+        let mut statement = connection
+            .prepare("SELECT rule_id, document FROM rule_states")
+            .map_err(classify)?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(classify)?;
+        for row in rows {
+            let (rule_id, document) = row.map_err(classify)?;
+            states.insert(rule_id, decode::<RuleState>(&document, "rule state")?);
+        }
+
+        let mut baselines = Vec::with_capacity(baseline_instants.len());
+        for instant in baseline_instants {
+            let document: Option<String> = connection
+                .query_row(
+                    "SELECT document FROM snapshots WHERE taken_at_ms <= ?1 \
+                     ORDER BY taken_at_ms DESC LIMIT 1",
+                    [instant.timestamp_millis()],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(classify)?;
+            baselines.push(document.map(|d| decode(&d, "snapshot")).transpose()?);
+        }
+
+        let mut outbox = Vec::new();
+        let mut statement = connection
+            .prepare("SELECT document FROM outbox ORDER BY seq")
+            .map_err(classify)?;
+        let rows = statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .map_err(classify)?;
+        for row in rows {
+            outbox.push(decode::<Notification>(
+                &row.map_err(classify)?,
+                "notification",
+            )?);
+        }
+
+        Ok(Loaded {
+            last_evaluated_at,
+            states,
+            baselines,
+            outbox,
+        })
+    }
+
+    async fn commit(&self, record: &RunRecord) -> Result<Commit, StoreError> {
+        let mut connection = self.connection();
+        // IMMEDIATE takes the write lock before the guard is read, so no other process can
+        // commit between the check and the writes.
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(classify)?;
+        if read_last_evaluated_at(&transaction)? != record.expected_last_evaluated_at {
+            return Ok(Commit::Superseded);
+        }
+
+        let at = record.snapshot.taken_at;
+        transaction
+            .execute(
+                "INSERT OR REPLACE INTO snapshots (taken_at_ms, document) VALUES (?1, ?2)",
+                params![at.timestamp_millis(), encode(&record.snapshot)?],
+            )
+            .map_err(classify)?;
+        let oldest_kept = at - chrono::Duration::from_std(record.retention).unwrap_or_default();
+        transaction
+            .execute(
+                "DELETE FROM snapshots WHERE taken_at_ms < ?1",
+                [oldest_kept.timestamp_millis()],
+            )
+            .map_err(classify)?;
+
+        transaction
+            .execute("DELETE FROM rule_states", [])
+            .map_err(classify)?;
+        {
+            let mut insert = transaction
+                .prepare("INSERT INTO rule_states (rule_id, document) VALUES (?1, ?2)")
+                .map_err(classify)?;
+            for (rule_id, state) in &record.states {
+                insert
+                    .execute(params![rule_id, encode(state)?])
+                    .map_err(classify)?;
+            }
+            let mut enqueue = transaction
+                .prepare("INSERT OR IGNORE INTO outbox (id, document) VALUES (?1, ?2)")
+                .map_err(classify)?;
+            for notification in &record.notifications {
+                enqueue
+                    .execute(params![notification.id, encode(notification)?])
+                    .map_err(classify)?;
+            }
+        }
+
+        transaction
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_evaluated_at', ?1)",
+                [at.to_rfc3339()],
+            )
+            .map_err(classify)?;
+        transaction.commit().map_err(classify)?;
+        Ok(Commit::Committed)
+    }
+
+    async fn mark_sent(&self, notification_ids: &[String]) -> Result<(), StoreError> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction().map_err(classify)?;
+        {
+            let mut delete = transaction
+                .prepare("DELETE FROM outbox WHERE id = ?1")
+                .map_err(classify)?;
+            for id in notification_ids {
+                delete.execute([id]).map_err(classify)?;
+            }
+        }
+        transaction.commit().map_err(classify)
+    }
+
+    async fn snapshots(
+        &self,
+        since: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<Snapshot>, StoreError> {
+        let connection = self.connection();
+        let since_ms = since.map_or(i64::MIN, |t| t.timestamp_millis());
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut statement = connection
+            .prepare(
+                "SELECT document FROM snapshots WHERE taken_at_ms >= ?1 \
+                 ORDER BY taken_at_ms DESC LIMIT ?2",
+            )
+            .map_err(classify)?;
+        let rows = statement
+            .query_map(params![since_ms, limit], |row| row.get::<_, String>(0))
+            .map_err(classify)?;
+        let mut snapshots = Vec::new();
+        for row in rows {
+            snapshots.push(decode::<Snapshot>(&row.map_err(classify)?, "snapshot")?);
+        }
+        snapshots.reverse();
+        Ok(snapshots)
+    }
+}
+
+fn read_last_evaluated_at(connection: &Connection) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let text: Option<String> = connection
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'last_evaluated_at'",
+            [],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(classify)?;
+    text.map(|t| {
+        DateTime::parse_from_rfc3339(&t)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|error| {
+                StoreError::Permanent(format!("corrupt last_evaluated_at {t:?}: {error}"))
+            })
+    })
+    .transpose()
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|error| StoreError::Permanent(error.to_string()))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(document: &str, what: &str) -> Result<T, StoreError> {
+    serde_json::from_str(document)
+        .map_err(|error| StoreError::Permanent(format!("unreadable stored {what}: {error}")))
+}
+
+/// A locked or busy database clears up when the other writer finishes; anything else (a
+/// corrupt or read-only file, a full disk) needs someone to act.
+fn classify(error: rusqlite::Error) -> StoreError {
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            StoreError::Retryable(error.to_string())
+        }
+        _ => StoreError::Permanent(error.to_string()),
+    }
+}

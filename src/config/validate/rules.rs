@@ -1,0 +1,336 @@
+//! `rules`: each rule's value, conditions and settings, with the defaults filled in.
+
+use std::collections::BTreeMap;
+
+use marked_yaml::Node;
+
+use super::FirstSeen;
+use super::report::Report;
+use super::settings::{RuleSettings, WrittenSettings};
+use super::templates::check_template;
+use super::thresholds::{recovery_problem, warning_problem};
+use super::values::{self, MAX_DATAPOINTS};
+use crate::config::raw::{RawChange, RawChangeMode, RawRule, RawWindow, ScalarText};
+use crate::config::yaml::Fields;
+use crate::config::{
+    Aggregate, Change, ChangeMode, Condition, Expr, Rule, Template, ValueSource, Window,
+};
+
+/// The id prefix of the built-in source-health rules.
+pub const SOURCE_HEALTH_PREFIX: &str = "source-health";
+
+/// Checks every rule; returns every rule that could be read at all, with best guesses
+/// where it has errors.
+pub fn check_rules(items: &[&Node], defaults: &RuleSettings, report: &mut Report<'_>) -> Vec<Rule> {
+    let mut seen = FirstSeen::default();
+    let mut rules = Vec::new();
+    for node in items {
+        let Some(raw) = report.deserialize::<RawRule>(node, "this rule", "") else {
+            continue;
+        };
+        let fields = Fields::new(node);
+        check_rule_id(&raw.id, fields, &mut seen, report);
+        rules.push(check_rule(raw, fields, defaults, report));
+    }
+    rules
+}
+
+fn check_rule_id(id: &str, fields: Fields<'_>, seen: &mut FirstSeen, report: &mut Report<'_>) {
+    let pos = fields.value_pos("id");
+    if !values::check_id(id, "rule", pos, report) {
+        return;
+    }
+    if id.starts_with(SOURCE_HEALTH_PREFIX) {
+        report.error(
+            pos,
+            format!(
+                "rule id `{id}` starts with `{SOURCE_HEALTH_PREFIX}`, which is kept for the \
+                 built-in source-health rules; choose another id"
+            ),
+        );
+    }
+    if let Some(first_line) = seen.insert(id, pos) {
+        report.error(
+            pos,
+            format!("duplicate rule id `{id}`; it is first used on line {first_line}"),
+        );
+    }
+}
+
+fn check_rule(
+    raw: RawRule,
+    fields: Fields<'_>,
+    defaults: &RuleSettings,
+    report: &mut Report<'_>,
+) -> Rule {
+    let value = check_value_source(&raw, fields, report);
+    let [critical, warning, recovery] = check_conditions(&raw, fields, report);
+    let (change, window) = check_change_and_window(&raw, fields, report);
+    let name = check_name(&raw, fields, report);
+    let message = template(raw.message.as_deref(), fields, "message", report);
+    let action = template(raw.action.as_deref(), fields, "action", report);
+    let runbook = raw.runbook.as_deref().map(|text| {
+        check_runbook(text, fields, report);
+        text.trim().to_string()
+    });
+    check_label_names(fields.nested("labels"), report);
+
+    let written = WrittenSettings {
+        renotify: raw.renotify.as_ref(),
+        renotify_max: raw.renotify_max,
+        missing: raw.missing,
+        notify_no_data: raw.notify_no_data,
+        for_clause: raw.for_clause.as_ref(),
+        flapping: raw.flapping.as_ref(),
+    };
+    let settings = defaults.overridden_by(written, fields, "", report);
+
+    Rule {
+        labels: label_values(&raw.labels),
+        id: raw.id,
+        name,
+        value,
+        unit: raw.unit.unwrap_or_default(),
+        critical,
+        warning,
+        recovery,
+        for_clause: settings.for_clause,
+        missing: settings.missing,
+        notify_no_data: settings.notify_no_data,
+        change,
+        window,
+        message,
+        action,
+        runbook,
+        renotify_interval: settings.renotify_interval,
+        renotify_max: settings.renotify_max,
+        flapping: settings.flapping,
+    }
+}
+
+/// `name`, or the id when there is none.
+fn check_name(raw: &RawRule, fields: Fields<'_>, report: &mut Report<'_>) -> String {
+    match &raw.name {
+        Some(name) if name.trim().is_empty() => {
+            report.error(
+                fields.value_pos("name"),
+                "`name` is empty; remove it to use the id",
+            );
+            raw.id.clone()
+        }
+        Some(name) => name.clone(),
+        None => raw.id.clone(),
+    }
+}
+
+/// `change` or `window`: at most one.
+fn check_change_and_window(
+    raw: &RawRule,
+    fields: Fields<'_>,
+    report: &mut Report<'_>,
+) -> (Option<Change>, Option<Window>) {
+    if raw.change.is_some() && raw.window.is_some() {
+        let (first, second) = if fields.key_pos("change") < fields.key_pos("window") {
+            ("change", "window")
+        } else {
+            ("window", "change")
+        };
+        report.error(
+            fields.key_pos(second),
+            format!(
+                "a rule takes its value from `change` or from `window`, not both; remove \
+                 `{second}` or `{first}`"
+            ),
+        );
+    }
+    let change = raw
+        .change
+        .as_ref()
+        .and_then(|change| check_change(change, fields.present("change"), report));
+    let window = raw
+        .window
+        .as_ref()
+        .and_then(|window| check_window(window, fields.present("window"), report));
+    (change, window)
+}
+
+/// `metric` or `expr`, exactly one.
+fn check_value_source(raw: &RawRule, fields: Fields<'_>, report: &mut Report<'_>) -> ValueSource {
+    let placeholder = ValueSource::Metric(String::new());
+    match (&raw.metric, &raw.expr) {
+        (Some(_), Some(_)) => {
+            report.error(
+                fields.key_pos("expr"),
+                format!(
+                    "rule `{}` has both `metric` and `expr`; keep one of them",
+                    raw.id
+                ),
+            );
+            placeholder
+        }
+        (None, None) => {
+            report.error(
+                fields.pos(),
+                format!(
+                    "rule `{}` has neither `metric` nor `expr`; add the metric to watch, \
+                     such as `metric: retention.churnRate`",
+                    raw.id
+                ),
+            );
+            placeholder
+        }
+        (Some(metric), None) => {
+            if metric.trim().is_empty() {
+                report.error(
+                    fields.value_pos("metric"),
+                    "`metric` is empty; name a metric",
+                );
+            }
+            ValueSource::Metric(metric.trim().to_string())
+        }
+        (None, Some(text)) => match Expr::parse(text) {
+            Ok(expr) => ValueSource::Expr(expr),
+            Err(error) => {
+                let pos = fields.scalar("expr").map_or_else(
+                    || fields.value_pos("expr"),
+                    |scalar| report.pos_in_scalar(scalar, error.offset),
+                );
+                report.error(pos, format!("`expr`: {}", error.message));
+                placeholder
+            }
+        },
+    }
+}
+
+/// `critical`, `warning` and `recovery`, checked against each other.
+fn check_conditions(
+    raw: &RawRule,
+    fields: Fields<'_>,
+    report: &mut Report<'_>,
+) -> [Option<Condition>; 3] {
+    let mut parse = |text: &Option<_>, field: &str| {
+        text.as_ref()
+            .and_then(|text| values::condition(text, fields.value_pos(field), field, report))
+    };
+    let critical = parse(&raw.critical, "critical");
+    let warning = parse(&raw.warning, "warning");
+    let recovery = parse(&raw.recovery, "recovery");
+
+    if raw.critical.is_none() && raw.warning.is_none() {
+        report.error(
+            fields.pos(),
+            format!(
+                "rule `{}` has neither `critical` nor `warning`; add at least one, such as \
+                 `critical: \"> 5\"`",
+                raw.id
+            ),
+        );
+    }
+    if let (Some(critical), Some(warning)) = (&critical, &warning)
+        && let Some(problem) = warning_problem(critical, warning)
+    {
+        report.error(fields.value_pos("warning"), problem);
+    }
+    if let Some(recovery) = &recovery {
+        let firing: Vec<(&str, &Condition)> = [("warning", &warning), ("critical", &critical)]
+            .into_iter()
+            .filter_map(|(name, condition)| condition.as_ref().map(|c| (name, c)))
+            .collect();
+        if let Some(problem) = recovery_problem(recovery, &firing) {
+            report.error(fields.value_pos("recovery"), problem);
+        }
+    }
+    [critical, warning, recovery]
+}
+
+fn check_change(raw: &RawChange, fields: Fields<'_>, report: &mut Report<'_>) -> Option<Change> {
+    let vs = values::positive_duration(&raw.vs, fields.value_pos("vs"), "change.vs", report)?;
+    let mode = match raw.mode {
+        RawChangeMode::Percent => ChangeMode::Percent,
+        RawChangeMode::Absolute => ChangeMode::Absolute,
+    };
+    Some(Change { vs, mode })
+}
+
+fn check_window(raw: &RawWindow, fields: Fields<'_>, report: &mut Report<'_>) -> Option<Window> {
+    let given: Vec<(&str, Aggregate, u32)> = [
+        ("avg", Aggregate::Avg, raw.avg),
+        ("min", Aggregate::Min, raw.min),
+        ("max", Aggregate::Max, raw.max),
+        ("sum", Aggregate::Sum, raw.sum),
+    ]
+    .into_iter()
+    .filter_map(|(key, aggregate, points)| points.map(|points| (key, aggregate, points)))
+    .collect();
+
+    let &[(key, aggregate, points)] = given.as_slice() else {
+        let message = if given.is_empty() {
+            "`window` needs one of `avg`, `min`, `max` or `sum`, such as `{ avg: 3 }`".to_string()
+        } else {
+            let keys: Vec<String> = given.iter().map(|(key, ..)| format!("`{key}`")).collect();
+            format!("`window` has {}; keep only one", keys.join(" and "))
+        };
+        report.error(fields.pos(), message);
+        return None;
+    };
+    if !(1..=MAX_DATAPOINTS).contains(&points) {
+        report.error(
+            fields.value_pos(key),
+            format!("`window.{key}` must be from 1 to {MAX_DATAPOINTS} values, not {points}"),
+        );
+        return None;
+    }
+    Some(Window { aggregate, points })
+}
+
+fn template(
+    text: Option<&str>,
+    fields: Fields<'_>,
+    key: &str,
+    report: &mut Report<'_>,
+) -> Option<Template> {
+    // A string field was read from a scalar, so the scalar is there to give positions.
+    let scalar = fields.scalar(key)?;
+    check_template(text?, scalar, key, report)
+}
+
+fn check_runbook(text: &str, fields: Fields<'_>, report: &mut Report<'_>) {
+    let valid = url::Url::parse(text.trim())
+        .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.has_host());
+    if !valid {
+        report.error(
+            fields.value_pos("runbook"),
+            format!(
+                "`runbook` `{text}` is not an http or https URL; readers follow it from \
+                 a phone or a chat"
+            ),
+        );
+    }
+}
+
+/// Checks that label names are ones notification filters and silences can name.
+pub fn check_label_names(labels: Option<Fields<'_>>, report: &mut Report<'_>) {
+    let Some(mapping) = labels.and_then(|fields| fields.node().as_mapping()) else {
+        return;
+    };
+    for key in mapping.keys() {
+        let name = key.as_str();
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if !valid {
+            report.error(
+                report.scalar_pos(key),
+                format!("label name `{name}` may only contain letters, digits, `_`, `.` and `-`"),
+            );
+        }
+    }
+}
+
+/// Label values as the text written.
+pub fn label_values(raw: &BTreeMap<String, ScalarText>) -> BTreeMap<String, String> {
+    raw.iter()
+        .map(|(key, value)| (key.clone(), value.0.clone()))
+        .collect()
+}

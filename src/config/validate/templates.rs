@@ -1,0 +1,202 @@
+//! `message` and `action`: minijinja templates, checked when the config is loaded rather
+//! than when an alert is rendered, which is the worst moment to find a typo.
+
+use std::collections::BTreeMap;
+
+use marked_yaml::types::MarkedScalarNode;
+use minijinja::{Environment, ErrorKind, context};
+
+use super::report::Report;
+use crate::config::Template;
+use crate::config::yaml::closest;
+
+/// The variables `message` and `action` templates may use.
+pub const TEMPLATE_VARIABLES: &[&str] = &[
+    "value",
+    "unit",
+    "condition",
+    "threshold",
+    "previous_value",
+    "change",
+    "name",
+    "id",
+    "labels",
+    "level",
+    "kind",
+    "at",
+];
+
+/// Checks a template: its syntax, the variables it reads, and the filters and tests it
+/// calls. `field` names it in messages.
+///
+/// Variables are found by minijinja's static analysis, so every branch is covered.
+/// Filters and tests are only known to exist once the template runs, so it is rendered
+/// once with sample values: a filter inside a branch those values do not take is not
+/// checked. Walking minijinja's syntax tree would check them all, but that tree is not a
+/// stable part of its API.
+pub fn check_template(
+    source: &str,
+    scalar: &MarkedScalarNode,
+    field: &str,
+    report: &mut Report<'_>,
+) -> Option<Template> {
+    let mut environment = Environment::new();
+    environment.set_debug(true);
+
+    let template = match environment.template_from_str(source) {
+        Ok(template) => template,
+        Err(error) => {
+            let offset = error_offset(source, &error);
+            let detail = error.detail().unwrap_or("syntax error");
+            report.error(
+                report.pos_in_scalar(scalar, offset),
+                format!("`{field}` is not a valid template: {detail}"),
+            );
+            return None;
+        }
+    };
+
+    let globals: Vec<String> = environment
+        .globals()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let mut unknown: Vec<String> = template
+        .undeclared_variables(false)
+        .into_iter()
+        .filter(|name| !TEMPLATE_VARIABLES.contains(&name.as_str()) && !globals.contains(name))
+        .collect();
+    unknown.sort();
+    for name in &unknown {
+        let offset = variable_offset(source, name).unwrap_or(0);
+        let suggestion = closest(name, TEMPLATE_VARIABLES)
+            .map(|known| format!(" (did you mean `{known}`?)"))
+            .unwrap_or_default();
+        report.error(
+            report.pos_in_scalar(scalar, offset),
+            format!(
+                "`{field}` uses the unknown variable `{name}`{suggestion}; the variables are {}",
+                TEMPLATE_VARIABLES.join(", ")
+            ),
+        );
+    }
+
+    let rendered = template.render(sample_context());
+    if let Err(error) = rendered
+        && matches!(
+            error.kind(),
+            ErrorKind::UnknownFilter | ErrorKind::UnknownTest
+        )
+    {
+        let offset = error_offset(source, &error);
+        let detail = error.detail().unwrap_or("unknown filter or test");
+        report.error(
+            report.pos_in_scalar(scalar, offset),
+            format!("`{field}`: {detail}; only minijinja's built-in filters and tests exist"),
+        );
+        return None;
+    }
+
+    unknown.is_empty().then(|| Template {
+        source: source.to_string(),
+    })
+}
+
+/// Values of the documented types, for the trial render.
+fn sample_context() -> minijinja::Value {
+    context! {
+        value => 6.2,
+        unit => "%",
+        condition => "> 5",
+        threshold => 5.0,
+        previous_value => 4.8,
+        change => 1.4,
+        name => "Churn rate",
+        id => "churn-rate",
+        labels => BTreeMap::from([("team".to_string(), "growth".to_string())]),
+        level => "critical",
+        kind => "firing",
+        at => "2026-01-01T00:00:00Z",
+    }
+}
+
+/// The character offset an error points at: its range if minijinja has one, else the
+/// start of its line.
+fn error_offset(source: &str, error: &minijinja::Error) -> usize {
+    if let Some(range) = error.range() {
+        return char_offset(source, range.start);
+    }
+    let Some(line) = error.line() else {
+        return 0;
+    };
+    source
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(|text| text.chars().count())
+        .sum()
+}
+
+fn char_offset(source: &str, byte_offset: usize) -> usize {
+    let mut boundary = byte_offset.min(source.len());
+    while !source.is_char_boundary(boundary) {
+        boundary -= 1;
+    }
+    source[..boundary].chars().count()
+}
+
+/// The character offset of the first use of variable `name` inside a `{{ }}` or `{% %}`
+/// tag: as a whole word, and not as an attribute after a `.`.
+fn variable_offset(source: &str, name: &str) -> Option<usize> {
+    let mut search_from = 0;
+    while let Some(open) = find_tag_open(&source[search_from..]).map(|i| i + search_from) {
+        let body_start = open + 2;
+        let close_marker = if source[open..].starts_with("{{") {
+            "}}"
+        } else {
+            "%}"
+        };
+        let body_end = source[body_start..]
+            .find(close_marker)
+            .map_or(source.len(), |i| i + body_start);
+        let body = &source[body_start..body_end];
+        for (index, _) in body.match_indices(name) {
+            let before = body[..index].chars().next_back();
+            let after = body[index + name.len()..].chars().next();
+            let is_word_char = |c: char| c.is_alphanumeric() || c == '_';
+            if !before.is_some_and(|c| is_word_char(c) || c == '.')
+                && !after.is_some_and(is_word_char)
+            {
+                return Some(char_offset(source, body_start + index));
+            }
+        }
+        search_from = body_end;
+    }
+    None
+}
+
+fn find_tag_open(text: &str) -> Option<usize> {
+    match (text.find("{{"), text.find("{%")) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_variables_inside_tags_only() {
+        let source = "foo is {{ x.foo }} then {{ foo }}";
+        assert_eq!(variable_offset(source, "foo"), source.rfind("foo"));
+        assert_eq!(variable_offset("{% if bar %}", "bar"), Some(6));
+        assert_eq!(variable_offset("{{ foobar }}", "foo"), None);
+    }
+
+    #[test]
+    fn error_offsets_are_in_characters() {
+        let source = "é {{ value ";
+        let error = Environment::new().template_from_str(source).err().unwrap();
+        // minijinja points at `value` by byte; the two-byte `é` makes that one character less.
+        assert_eq!(error_offset(source, &error), 5);
+    }
+}

@@ -1,0 +1,782 @@
+//! YAML text to a node tree that knows where every value is, and the positions and
+//! messages of the errors found while reading it.
+//!
+//! marked-yaml gives every node a start marker. Three quirks shape this file:
+//! - a block mapping's marker is the `:` after its first key, so a mapping is placed at
+//!   its first key instead ([`node_pos`]);
+//! - serde errors carry a position only with the `serde-path` feature, which we enable;
+//! - a scalar's marker is its first character, the quote of a quoted scalar, or the first
+//!   content line of a block scalar; a position inside one is found by checking the text
+//!   there ([`Source::pos_in_scalar`]).
+
+use marked_yaml::{LoaderOptions, Marker, Node, types::MarkedScalarNode};
+use serde::Deserialize;
+
+/// A 1-based line and column, in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+impl Pos {
+    /// The start of the file.
+    pub const START: Pos = Pos { line: 1, column: 1 };
+
+    fn of(marker: &Marker) -> Pos {
+        Pos {
+            line: marker.line().max(1),
+            column: marker.column().max(1),
+        }
+    }
+}
+
+/// A problem at a position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Where.
+    pub pos: Pos,
+    /// One sentence.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// A problem at `pos`.
+    pub fn new(pos: Pos, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            pos,
+            message: message.into(),
+        }
+    }
+}
+
+/// A parsed YAML file, with the problems that did not stop the parse.
+#[derive(Debug)]
+pub struct Document {
+    /// The top-level mapping.
+    pub root: Node,
+    /// Problems found while parsing that leave the tree usable: duplicate keys.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses YAML text whose top level must be a mapping.
+///
+/// Quoted scalars are never coerced, so `"3"` stays a string where a number is expected,
+/// as a YAML 1.2 editor and the JSON Schema see it. A duplicate key is reported, and the
+/// parse is repeated keeping the last value so that the rest of the file is still checked;
+/// only the first duplicate can be found this way, because the parser stops at it.
+pub fn parse(text: &str) -> Result<Document, Diagnostic> {
+    let strict = LoaderOptions::default()
+        .prevent_coercion(true)
+        .error_on_duplicate_keys(true);
+    let error = match marked_yaml::parse_yaml_with_options(0, text, strict) {
+        Ok(root) => {
+            return Ok(Document {
+                root,
+                diagnostics: second_document(text).into_iter().collect(),
+            });
+        }
+        Err(error) => error,
+    };
+
+    let diagnostic = load_error(&error, text);
+    if !matches!(error, marked_yaml::LoadError::DuplicateKey(_)) {
+        return Err(diagnostic);
+    }
+    let lenient = LoaderOptions::default().prevent_coercion(true);
+    match marked_yaml::parse_yaml_with_options(0, text, lenient) {
+        Ok(root) => Ok(Document {
+            root,
+            diagnostics: vec![diagnostic],
+        }),
+        Err(_) => Err(diagnostic),
+    }
+}
+
+/// The parser reads the first document of a stream and ignores the rest, so a `---` after
+/// content would silently drop everything below it.
+fn second_document(text: &str) -> Option<Diagnostic> {
+    let mut seen_content = false;
+    for (index, line) in text.lines().enumerate() {
+        let is_marker = line
+            .strip_prefix("---")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']));
+        if is_marker && seen_content {
+            return Some(Diagnostic::new(
+                Pos {
+                    line: index + 1,
+                    column: 1,
+                },
+                "a second YAML document starts here, and would be ignored; the config is one \
+                 document, so remove this `---` and merge what follows into the first",
+            ));
+        }
+        let trimmed = line.trim_start();
+        if !(trimmed.is_empty() || trimmed.starts_with('#') || line.starts_with('%') || is_marker) {
+            seen_content = true;
+        }
+    }
+    None
+}
+
+fn load_error(error: &marked_yaml::LoadError, text: &str) -> Diagnostic {
+    use marked_yaml::LoadError;
+    match error {
+        LoadError::TopLevelMustBeMapping(mark) => Diagnostic::new(
+            Pos::of(mark),
+            "the config must be a mapping with keys such as `sources` and `rules`",
+        ),
+        LoadError::TopLevelMustBeSequence(mark) => {
+            Diagnostic::new(Pos::of(mark), "the top level must be a list")
+        }
+        LoadError::UnexpectedAnchor(mark) => Diagnostic::new(
+            Source::new(text).anchor_before(Pos::of(mark)),
+            "YAML anchors and aliases are not supported; repeat the value, or put shared \
+             rule settings under `defaults`",
+        ),
+        LoadError::MappingKeyMustBeScalar(mark) => Diagnostic::new(
+            Pos::of(mark),
+            "a mapping key must be a plain value, not a list or a mapping",
+        ),
+        LoadError::UnexpectedTag(mark) => Diagnostic::new(
+            Pos::of(mark),
+            "YAML tags such as `!!str` are not supported; quote the value instead",
+        ),
+        LoadError::ScanError(mark, scan) => {
+            let pos = Pos::of(mark);
+            let mut message = format!("YAML syntax error: {}", scan.info());
+            // `critical: > 5` starts a folded block scalar: the commonest YAML slip here.
+            let at = Source::new(text).char_at(pos);
+            if matches!(at, Some('>' | '|')) {
+                message.push_str(
+                    "; a value that starts with `>` or `|` must be quoted, as in \
+                     `critical: \"> 5\"`",
+                );
+            }
+            Diagnostic::new(pos, message)
+        }
+        LoadError::DuplicateKey(inner) => {
+            let pos = inner.key.span().start().map_or(Pos::START, Pos::of);
+            let first = inner.prev_key.span().start().map_or(Pos::START, Pos::of);
+            Diagnostic::new(
+                pos,
+                format!(
+                    "duplicate key `{}`; it is already set on line {}",
+                    inner.key.as_str(),
+                    first.line
+                ),
+            )
+        }
+    }
+}
+
+/// Where a node starts, as a reader would point at it: a mapping at its first key or its
+/// `{`, whichever comes first.
+pub fn node_pos(node: &Node) -> Pos {
+    let start = node.span().start().map(Pos::of);
+    let first_key = node
+        .as_mapping()
+        .and_then(|mapping| mapping.keys().next())
+        .and_then(|key| key.span().start())
+        .map(Pos::of);
+    match (start, first_key) {
+        (Some(start), Some(key)) => start.min(key),
+        (start, key) => start.or(key).unwrap_or(Pos::START),
+    }
+}
+
+/// The fields of a mapping node, for finding where each one is. Lookups on a node that is
+/// not a mapping find nothing, and positions fall back to the node's own.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'n> {
+    node: &'n Node,
+}
+
+impl<'n> Fields<'n> {
+    /// The fields of `node`.
+    pub fn new(node: &'n Node) -> Fields<'n> {
+        Fields { node }
+    }
+
+    /// The node itself.
+    pub fn node(&self) -> &'n Node {
+        self.node
+    }
+
+    /// Where the node starts.
+    pub fn pos(&self) -> Pos {
+        node_pos(self.node)
+    }
+
+    /// The value of `key`, if the node is a mapping that has it.
+    pub fn value(&self, key: &str) -> Option<&'n Node> {
+        self.node.as_mapping()?.get_node(key)
+    }
+
+    /// The value of `key` if it is a scalar.
+    pub fn scalar(&self, key: &str) -> Option<&'n MarkedScalarNode> {
+        self.value(key)?.as_scalar()
+    }
+
+    /// The key node `key` itself.
+    pub fn key(&self, key: &str) -> Option<&'n MarkedScalarNode> {
+        let mapping = self.node.as_mapping()?;
+        mapping.keys().find(|k| k.as_str() == key)
+    }
+
+    /// Where the value of `key` is; where the node is when it has no such key.
+    pub fn value_pos(&self, key: &str) -> Pos {
+        match self.value(key) {
+            Some(value) if is_empty_value(value) => self.key_pos(key),
+            Some(value) => node_pos(value),
+            None => self.pos(),
+        }
+    }
+
+    /// Where the key `key` is; where the node is when it has no such key.
+    pub fn key_pos(&self, key: &str) -> Pos {
+        self.key(key)
+            .and_then(|k| k.span().start())
+            .map_or_else(|| self.pos(), Pos::of)
+    }
+
+    /// The fields of the value of `key`, if it has one.
+    pub fn nested(&self, key: &str) -> Option<Fields<'n>> {
+        self.value(key).map(Fields::new)
+    }
+
+    /// The fields of the value of `key`, which the caller knows is there because its raw
+    /// value was read; this node's own if not, so that positions stay close.
+    pub fn present(&self, key: &str) -> Fields<'n> {
+        self.nested(key).unwrap_or(*self)
+    }
+}
+
+/// The file's text, by line, for positions inside scalars.
+#[derive(Debug)]
+pub struct Source<'t> {
+    lines: Vec<&'t str>,
+}
+
+impl<'t> Source<'t> {
+    /// Splits `text` into lines.
+    pub fn new(text: &'t str) -> Source<'t> {
+        Source {
+            lines: text.lines().collect(),
+        }
+    }
+
+    /// The `&` of the anchor that the parser reports at the node after it, if it is on the
+    /// same line.
+    fn anchor_before(&self, pos: Pos) -> Pos {
+        let ampersand = self.lines.get(pos.line - 1).and_then(|line| {
+            let before: Vec<char> = line.chars().take(pos.column - 1).collect();
+            before.iter().rposition(|&c| c == '&')
+        });
+        match ampersand {
+            Some(index) => Pos {
+                line: pos.line,
+                column: index + 1,
+            },
+            None => pos,
+        }
+    }
+
+    /// The `-` of each element of a block list whose first `-` is at `first`: every `-`
+    /// below it in the same column, up to the first line that is indented no deeper and is
+    /// not one. A flow list (`[a, b]`) has none.
+    pub fn block_entries(&self, first: Pos) -> Vec<Pos> {
+        let column = first.column;
+        let mut dashes = Vec::new();
+        for (index, text) in self.lines.iter().enumerate().skip(first.line - 1) {
+            let chars: Vec<char> = text.chars().collect();
+            let indent = chars.iter().take_while(|c| **c == ' ').count();
+            let code = without_comment(&chars[indent..]);
+            if code.iter().all(|c| c.is_whitespace()) {
+                continue;
+            }
+            let is_entry = indent + 1 == column
+                && code[0] == '-'
+                && code.get(1).is_none_or(|c| c.is_whitespace());
+            if is_entry {
+                dashes.push(Pos {
+                    line: index + 1,
+                    column,
+                });
+            } else if indent < column {
+                break;
+            }
+        }
+        dashes
+    }
+
+    fn char_at(&self, pos: Pos) -> Option<char> {
+        let line = self.lines.get(pos.line.checked_sub(1)?)?;
+        line.chars().nth(pos.column.checked_sub(1)?)
+    }
+
+    /// Where the character at `offset` (in characters) of a scalar's value is in the file.
+    ///
+    /// Exact when the file holds the value's text verbatim up to that character: plain and
+    /// quoted one-line scalars without escapes, the first line of a folded plain scalar,
+    /// and literal block scalars. Otherwise (escapes, folded lines) it is the start of the
+    /// scalar, which still names the right line.
+    pub fn pos_in_scalar(&self, scalar: &MarkedScalarNode, offset: usize) -> Pos {
+        let Some(start) = scalar.span().start().map(Pos::of) else {
+            return Pos::START;
+        };
+        let quoted = matches!(self.char_at(start), Some('"' | '\''));
+        let value: Vec<char> = scalar.as_str().chars().collect();
+        let offset = offset.min(value.len());
+
+        let line_index = value[..offset].iter().filter(|&&c| c == '\n').count();
+        let line_start = value[..offset]
+            .iter()
+            .rposition(|&c| c == '\n')
+            .map_or(0, |i| i + 1);
+        let column_in_line = offset - line_start;
+        let expected: Vec<char> = value[line_start..]
+            .iter()
+            .take_while(|&&c| c != '\n')
+            .take(column_in_line + 1)
+            .copied()
+            .collect();
+
+        let first_column = if line_index == 0 && quoted {
+            start.column + 1
+        } else {
+            start.column
+        };
+        let candidate = Pos {
+            line: start.line + line_index,
+            column: first_column,
+        };
+        let verbatim = self.lines.get(candidate.line - 1).is_some_and(|line| {
+            line.chars()
+                .skip(candidate.column - 1)
+                .take(expected.len())
+                .eq(expected.iter().copied())
+        });
+        if verbatim {
+            Pos {
+                line: candidate.line,
+                column: candidate.column + column_in_line,
+            }
+        } else {
+            start
+        }
+    }
+}
+
+/// The characters of a line before its comment: a `#` at the start or after a blank. A `#`
+/// inside quotes after a blank is taken for a comment too, which only shifts a position
+/// that is already a best guess.
+fn without_comment(chars: &[char]) -> &[char] {
+    let start = (0..chars.len())
+        .find(|&i| chars[i] == '#' && (i == 0 || chars[i - 1].is_whitespace()))
+        .unwrap_or(chars.len());
+    &chars[..start]
+}
+
+/// Deserializes `node` into a raw type, turning a failure into a positioned sentence.
+///
+/// `what` names the node when the error is about the node itself ("this rule",
+/// "`defaults`"); `prefix` is prepended to the paths of fields inside it ("defaults.").
+pub fn deserialize<'n, T: Deserialize<'n>>(
+    node: &'n Node,
+    what: &str,
+    prefix: &str,
+) -> Result<T, Diagnostic> {
+    marked_yaml::from_node(node).map_err(|error| {
+        let pos = error
+            .start_mark()
+            .map_or_else(|| node_pos(node), |mark| pos_of_marker(node, &mark));
+        let scalar = error.start_mark().and_then(|mark| find_scalar(node, &mark));
+        let context = ErrorContext {
+            path: error.path(),
+            what,
+            prefix,
+            scalar,
+        };
+        Diagnostic::new(pos, context.message(&error))
+    })
+}
+
+/// The node a serde error points at, placed as [`node_pos`] places it.
+fn pos_of_marker(root: &Node, mark: &Marker) -> Pos {
+    match find_node(root, mark, None) {
+        Some((node, Some(key))) if is_empty_value(node) => key_pos(key),
+        Some((node, _)) => node_pos(node),
+        None => Pos::of(mark),
+    }
+}
+
+/// The node that starts at `mark`, with the key it is the value of, if any.
+fn find_node<'n>(
+    node: &'n Node,
+    mark: &Marker,
+    key: Option<&'n MarkedScalarNode>,
+) -> Option<(&'n Node, Option<&'n MarkedScalarNode>)> {
+    if node.span().start() == Some(mark) {
+        return Some((node, key));
+    }
+    match node {
+        Node::Scalar(_) => None,
+        Node::Sequence(items) => items.iter().find_map(|item| find_node(item, mark, None)),
+        Node::Mapping(mapping) => mapping
+            .iter()
+            .find_map(|(key, value)| find_node(value, mark, Some(key))),
+    }
+}
+
+fn find_scalar<'n>(node: &'n Node, mark: &Marker) -> Option<&'n MarkedScalarNode> {
+    find_node(node, mark, None)?.0.as_scalar()
+}
+
+/// Is `node` a value left empty, as in `renotify:` with nothing after it? The parser marks
+/// such a value at the next token, which may be lines below, so it is placed at its key.
+pub fn is_empty_value(node: &Node) -> bool {
+    node.as_scalar()
+        .is_some_and(|scalar| scalar.is_empty() && scalar.may_coerce())
+}
+
+fn key_pos(key: &MarkedScalarNode) -> Pos {
+    key.span().start().map_or(Pos::START, Pos::of)
+}
+
+struct ErrorContext<'a> {
+    path: Option<&'a str>,
+    what: &'a str,
+    prefix: &'a str,
+    scalar: Option<&'a MarkedScalarNode>,
+}
+
+impl ErrorContext<'_> {
+    fn message(&self, error: &marked_yaml::FromNodeError) -> String {
+        use marked_yaml::Error;
+        match &**error {
+            Error::NotBoolean(_) => format!(
+                "{} must be `true` or `false`, not {}",
+                self.subject(),
+                self.found_or("this value")
+            ),
+            Error::IntegerParseFailure(..) => format!(
+                "{} must be a whole number from 0 to {}, not {}",
+                self.subject(),
+                u32::MAX,
+                self.found_or("this value")
+            ),
+            Error::FloatParseFailure(..) => format!(
+                "{} must be a number, not {}",
+                self.subject(),
+                self.found_or("this value")
+            ),
+            Error::UnknownFieldError(field, allowed, _) => self.unknown_field(field, allowed),
+            Error::Other(message, _) => self.rephrase(message),
+        }
+    }
+
+    /// The field the error is about: its path, or the node itself.
+    fn subject(&self) -> String {
+        match self.path {
+            Some(path) => format!("`{}{path}`", self.prefix),
+            None => self.what.to_string(),
+        }
+    }
+
+    /// The mapping that holds the field the error is about.
+    fn parent(&self) -> String {
+        match self.path.and_then(|path| path.rsplit_once('.')) {
+            Some((parent, _)) => format!("`{}{parent}`", self.prefix),
+            None => self.what.to_string(),
+        }
+    }
+
+    /// The value found, as written. Quotes are shown, since they are often the problem:
+    /// `"true"` is text, not a boolean.
+    fn found(&self) -> Option<String> {
+        let scalar = self.scalar?;
+        Some(match scalar.as_str() {
+            "" if scalar.may_coerce() => "an empty value".to_string(),
+            text if scalar.may_coerce() => format!("`{text}`"),
+            text => format!("the quoted text `\"{text}\"`"),
+        })
+    }
+
+    fn found_or(&self, serde_found: &str) -> String {
+        self.found().unwrap_or_else(|| plain_found(serde_found))
+    }
+
+    fn unknown_field(&self, field: &str, allowed: &[&str]) -> String {
+        let suggestion = closest(field, allowed)
+            .map(|name| format!(" (did you mean `{name}`?)"))
+            .unwrap_or_default();
+        let list = allowed
+            .iter()
+            .map(|name| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "unknown field `{field}` in {}{suggestion}; the allowed fields are {list}",
+            self.parent()
+        )
+    }
+
+    /// Rewrites serde's generic messages as sentences about the config.
+    fn rephrase(&self, message: &str) -> String {
+        if let Some(field) = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.strip_suffix('`'))
+        {
+            return format!("{} is missing the required field `{field}`", self.subject());
+        }
+        if let Some((_, expected)) = message
+            .strip_prefix("invalid length ")
+            .and_then(|rest| rest.split_once(", expected "))
+        {
+            // Only a list is read by length where a mapping is expected.
+            return format!("{} must be {expected}, not a list", self.subject());
+        }
+        if let Some((found, expected)) = message
+            .strip_prefix("invalid type: ")
+            .or_else(|| message.strip_prefix("invalid value: "))
+            .and_then(|rest| rest.split_once(", expected "))
+        {
+            return format!(
+                "{} must be {}, not {}",
+                self.subject(),
+                plain_expected(expected),
+                self.found_or(found)
+            );
+        }
+        if let Some(rest) = message.strip_prefix("unknown variant ") {
+            let (variant, expected) = rest.split_once(", ").unwrap_or((rest, ""));
+            let variant = if variant == "``" {
+                "empty".to_string()
+            } else {
+                variant.to_string()
+            };
+            return format!("{} cannot be {variant}; {expected}", self.subject());
+        }
+        format!("{}: {message}", self.subject())
+    }
+}
+
+/// serde names Rust types where a reader expects YAML words.
+fn plain_expected(expected: &str) -> String {
+    match expected {
+        "u8" | "u16" | "u32" | "u64" => "a whole number".to_string(),
+        "a map" => "a mapping".to_string(),
+        "a sequence" => "a list".to_string(),
+        "a borrowed string" => "a string".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn plain_found(found: &str) -> String {
+    if let Some(text) = found.strip_prefix("string ") {
+        let text = text.trim_matches('"');
+        return if text.is_empty() {
+            "an empty value".to_string()
+        } else {
+            format!("`{text}`")
+        };
+    }
+    match found {
+        "map" => "a mapping".to_string(),
+        "sequence" => "a list".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The allowed name closest to a misspelt one, if one is close enough to suggest.
+pub fn closest<'a>(name: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    allowed
+        .iter()
+        .map(|candidate| (strsim::jaro_winkler(name, candidate), *candidate))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scalar<'n>(root: &'n Node, key: &str) -> &'n MarkedScalarNode {
+        root.as_mapping().unwrap().get_scalar(key).unwrap()
+    }
+
+    #[test]
+    fn positions_inside_plain_quoted_and_block_scalars() {
+        let text = "plain: a + $\nquoted: \"a + $\"\nsingle:   'x'\nblock: |\n  one\n  two $\n";
+        let root = parse(text).unwrap().root;
+        let source = Source::new(text);
+
+        let pos = |key, offset| source.pos_in_scalar(scalar(&root, key), offset);
+        assert_eq!(
+            pos("plain", 4),
+            Pos {
+                line: 1,
+                column: 12
+            }
+        );
+        assert_eq!(
+            pos("quoted", 4),
+            Pos {
+                line: 2,
+                column: 14
+            }
+        );
+        assert_eq!(
+            pos("single", 0),
+            Pos {
+                line: 3,
+                column: 12
+            }
+        );
+        assert_eq!(pos("block", 8), Pos { line: 6, column: 7 });
+    }
+
+    #[test]
+    fn positions_fall_back_to_the_scalar_start_when_the_text_differs() {
+        let text = "escaped: \"a\\tb $\"\n";
+        let root = parse(text).unwrap().root;
+        let source = Source::new(text);
+        let pos = source.pos_in_scalar(scalar(&root, "escaped"), 4);
+        assert_eq!(
+            pos,
+            Pos {
+                line: 1,
+                column: 10
+            }
+        );
+    }
+
+    #[test]
+    fn empty_values_are_placed_at_their_key_or_their_dash() {
+        let text = "a:\n  empty:   # nothing\n  next: 1\nlist:\n  -\n  - x\n";
+        let root = parse(text).unwrap().root;
+        let a = Fields::new(root.as_mapping().unwrap().get_node("a").unwrap());
+        assert_eq!(a.value_pos("empty"), Pos { line: 2, column: 3 });
+
+        let list = root.as_mapping().unwrap().get_node("list").unwrap();
+        assert!(is_empty_value(&list.as_sequence().unwrap()[0]));
+        assert_eq!(
+            Source::new(text).block_entries(node_pos(list)),
+            vec![Pos { line: 5, column: 3 }, Pos { line: 6, column: 3 }]
+        );
+    }
+
+    #[test]
+    fn block_mappings_are_placed_at_their_first_key() {
+        let text = "list:\n  - id: a\n    x: 1\n  - { id: b }\n";
+        let root = parse(text).unwrap().root;
+        let items = root.as_mapping().unwrap().get_sequence("list").unwrap();
+        assert_eq!(node_pos(&items[0]), Pos { line: 2, column: 5 });
+        assert_eq!(node_pos(&items[1]), Pos { line: 4, column: 5 });
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_and_the_tree_kept() {
+        let document = parse("a: 1\nb: 2\na: 3\n").unwrap();
+        assert_eq!(document.diagnostics.len(), 1);
+        let diagnostic = &document.diagnostics[0];
+        assert_eq!(diagnostic.pos, Pos { line: 3, column: 1 });
+        assert!(diagnostic.message.contains("already set on line 1"));
+        assert_eq!(scalar(&document.root, "a").as_str(), "3");
+    }
+
+    #[test]
+    fn syntax_errors_have_positions_and_hint_at_unquoted_conditions() {
+        let error = parse("rules:\n  - critical: > 5\n").unwrap_err();
+        assert_eq!(
+            error.pos,
+            Pos {
+                line: 2,
+                column: 15
+            }
+        );
+        assert!(
+            error.message.contains("must be quoted"),
+            "{}",
+            error.message
+        );
+
+        let error = parse("a: [1, 2\nb: 3\n").unwrap_err();
+        assert_eq!(error.pos.line, 2);
+        assert!(error.message.starts_with("YAML syntax error"));
+    }
+
+    #[test]
+    fn hostile_documents_give_positioned_errors_not_panics() {
+        let cases = [
+            (
+                "a: &x 1\nb: *x\n",
+                1,
+                4,
+                "anchors and aliases are not supported",
+            ),
+            ("b: *x\n", 1, 4, "unknown anchor"),
+            ("- 1\n", 1, 1, "must be a mapping"),
+            ("scalar", 1, 1, "must be a mapping"),
+            ("? [a]\n: 1\n", 1, 3, "mapping key must be a plain value"),
+            (
+                "a: !!str 1\n",
+                1,
+                10,
+                "tags such as `!!str` are not supported",
+            ),
+            ("a: \"unterminated\n", 1, 4, "quoted scalar"),
+            ("{{{{{{{{{{{{{{{{{{{{", 2, 1, "YAML syntax error"),
+            ("a:\n\t- 1\n", 2, 2, "tabs"),
+        ];
+        for (input, line, column, fragment) in cases {
+            let error = parse(input).unwrap_err();
+            assert_eq!(
+                error.pos,
+                Pos { line, column },
+                "{input:?}: {}",
+                error.message
+            );
+            assert!(
+                error.message.contains(fragment),
+                "{input:?}: {}",
+                error.message
+            );
+        }
+    }
+
+    #[test]
+    fn a_second_document_is_reported_and_a_lone_marker_is_not() {
+        let document = parse("# config\na: 1\n---\nb: 2\n").unwrap();
+        assert_eq!(document.diagnostics.len(), 1);
+        assert_eq!(document.diagnostics[0].pos, Pos { line: 3, column: 1 });
+        assert!(
+            document.diagnostics[0]
+                .message
+                .contains("second YAML document")
+        );
+
+        for single in [
+            "%YAML 1.2\n---\na: 1\n",
+            "---\na: 1\n",
+            "",
+            "\u{feff}a: 1\n",
+        ] {
+            let document = parse(single).unwrap();
+            assert_eq!(document.diagnostics, vec![], "{single:?}");
+        }
+    }
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(
+            closest("critcal", &["critical", "warning"]),
+            Some("critical")
+        );
+        assert_eq!(closest("zzz", &["critical", "warning"]), None);
+    }
+}

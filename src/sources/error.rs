@@ -1,0 +1,78 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use thiserror::Error;
+
+/// Why a source delivered no metrics. Every message names what failed and is safe to log:
+/// header values, which may be secrets, never appear in one.
+#[derive(Debug, Error)]
+pub enum SourceError {
+    /// The HTTP client could not be built (no TLS roots, for example).
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+    /// A file source could not be read.
+    #[error("cannot read {path}: {reason}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        reason: String,
+    },
+    /// A header value refers to an environment variable that is not set.
+    #[error("header {header}: environment variable {variable} is not set")]
+    MissingEnv {
+        /// The header name.
+        header: String,
+        /// The variable name.
+        variable: String,
+    },
+    /// A header value is not valid in an HTTP header (a newline, say).
+    #[error("header {header}: value is not a valid HTTP header value")]
+    InvalidHeader {
+        /// The header name.
+        header: String,
+    },
+    /// No complete response within the source's timeout.
+    #[error("no response within {}", humantime::format_duration(*.0))]
+    Timeout(Duration),
+    /// The request could not be sent or the response not read.
+    #[error("request failed: {0}")]
+    Request(String),
+    /// The server answered with a non-success status.
+    #[error("HTTP {status}{}", body_hint(.body_start))]
+    Status {
+        /// The status line, such as `503 Service Unavailable`.
+        status: String,
+        /// The first characters of the body, to help tell a proxy error from the API's.
+        body_start: String,
+    },
+    /// The document is larger than [`super::MAX_DOCUMENT_BYTES`].
+    #[error("document larger than {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The document is not JSON.
+    #[error("not valid JSON: {reason}{}", body_hint(.body_start))]
+    Malformed {
+        /// serde_json's message, with line and column.
+        reason: String,
+        /// The first characters of the document.
+        body_start: String,
+    },
+}
+
+fn body_hint(body_start: &str) -> String {
+    if body_start.is_empty() {
+        String::new()
+    } else {
+        format!(" (body starts with `{body_start}`)")
+    }
+}
+
+/// The first line of a body, cut to 60 characters, for error messages.
+pub(super) fn body_start(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(240)]);
+    let line = text.trim_start().lines().next().unwrap_or("");
+    line.chars().take(60).collect()
+}

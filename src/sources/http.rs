@@ -1,0 +1,92 @@
+use reqwest::header::{ACCEPT, HeaderName, HeaderValue};
+use serde_json::Value;
+
+use super::error::body_start;
+use super::file::parse;
+use super::{MAX_DOCUMENT_BYTES, SourceError};
+use crate::config::{HttpSource, SecretValue};
+
+/// The shared client: rustls, no cookies, redirects followed up to reqwest's default of 10.
+pub(super) fn client() -> Result<reqwest::Client, SourceError> {
+    reqwest::Client::builder()
+        .user_agent(concat!("kpiwatch/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|error| SourceError::Client(error.to_string()))
+}
+
+/// GETs the source's URL and parses the body as JSON.
+pub(super) async fn fetch(
+    client: &reqwest::Client,
+    source: &HttpSource,
+) -> Result<Value, SourceError> {
+    let timeout = source.timeout;
+    let as_source_error = |error: reqwest::Error| {
+        if error.is_timeout() {
+            SourceError::Timeout(timeout)
+        } else {
+            SourceError::Request(describe(&error))
+        }
+    };
+
+    let mut request = client
+        .get(source.url.clone())
+        .timeout(timeout)
+        .header(ACCEPT, "application/json");
+    for header in &source.headers {
+        let (name, value) = header_pair(&header.name, &header.value)?;
+        request = request.header(name, value);
+    }
+    let mut response = request.send().await.map_err(as_source_error)?;
+
+    let status = response.status();
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(as_source_error)? {
+        if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+            return Err(SourceError::TooLarge {
+                limit: MAX_DOCUMENT_BYTES,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if !status.is_success() {
+        return Err(SourceError::Status {
+            status: status.to_string(),
+            body_start: body_start(&body),
+        });
+    }
+    parse(&body)
+}
+
+fn header_pair(name: &str, value: &SecretValue) -> Result<(HeaderName, HeaderValue), SourceError> {
+    let invalid = || SourceError::InvalidHeader {
+        header: name.to_string(),
+    };
+    let text = match value {
+        SecretValue::Literal(text) => text.clone(),
+        SecretValue::Env(variable) => {
+            std::env::var(variable).map_err(|_| SourceError::MissingEnv {
+                header: name.to_string(),
+                variable: variable.clone(),
+            })?
+        }
+    };
+    let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+    let mut value = HeaderValue::from_str(&text).map_err(|_| invalid())?;
+    // Keeps the value out of any debug output of the request, reqwest's included.
+    value.set_sensitive(true);
+    Ok((name, value))
+}
+
+/// reqwest's top-level message ("error sending request for url ...") hides the cause that
+/// users need (connection refused, DNS, TLS); the innermost source says it.
+fn describe(error: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    if std::ptr::addr_eq(cause, error as &dyn std::error::Error) {
+        error.to_string()
+    } else {
+        format!("{error}: {cause}")
+    }
+}
