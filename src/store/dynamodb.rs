@@ -326,6 +326,7 @@ impl Store for DynamoStore {
                 .expression_attribute_values(":since", s(time_key(since)));
         }
 
+        // Newest first, so that the newest snapshot, the store's present, comes first.
         let mut heads: Vec<Item> = Vec::new();
         let mut start = None;
         while heads.len() < limit {
@@ -342,6 +343,21 @@ impl Store for DynamoStore {
             if start.is_none() {
                 break;
             }
+        }
+
+        // TTL deletes expired items within days, not at once, and reads return them until
+        // then. Expired is judged against the newest snapshot's T rather than the clock,
+        // as the retention is counted from T.
+        if let Some(newest) = heads.first() {
+            let present = items::parse_time_key(items::sort_key(newest))?.timestamp();
+            let mut kept = Vec::with_capacity(heads.len());
+            for head in heads {
+                if i64::try_from(items::get_count(&head, EXPIRES_AT)?).unwrap_or(i64::MAX) > present
+                {
+                    kept.push(head);
+                }
+            }
+            heads = kept;
         }
 
         let mut snapshots = Vec::with_capacity(heads.len());
