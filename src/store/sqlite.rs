@@ -54,18 +54,20 @@ impl SqliteStore {
                 StoreError::Permanent(format!("cannot create {}: {error}", folder.display()))
             })?;
         }
-        let connection = Connection::open(path).map_err(|error| {
-            StoreError::Permanent(format!("cannot open {}: {error}", path.display()))
-        })?;
+        let with_path = |error: rusqlite::Error| match classify(error) {
+            StoreError::Retryable(e) => StoreError::Retryable(format!("{}: {e}", path.display())),
+            StoreError::Permanent(e) => StoreError::Permanent(format!("{}: {e}", path.display())),
+        };
+        let connection = Connection::open(path).map_err(with_path)?;
         // Another process (a second `kpiwatch run`) may hold the write lock for the length
         // of one commit; waiting a few seconds beats failing the run.
         connection
             .busy_timeout(Duration::from_secs(10))
-            .map_err(classify)?;
+            .map_err(with_path)?;
         connection
             .pragma_update(None, "journal_mode", "WAL")
-            .map_err(classify)?;
-        connection.execute_batch(SCHEMA).map_err(classify)?;
+            .map_err(with_path)?;
+        connection.execute_batch(SCHEMA).map_err(with_path)?;
         check_schema_version(&connection, path)?;
         Ok(SqliteStore {
             connection: Mutex::new(connection),

@@ -14,7 +14,9 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn of_example(name: &str) -> Workspace {
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name);
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(name);
         let folder = tempfile::tempdir().unwrap();
         for entry in std::fs::read_dir(&source).unwrap() {
             let entry = entry.unwrap();

@@ -7,7 +7,15 @@ const T2: &str = "2026-12-03T10:05:00Z";
 const T3: &str = "2026-12-03T10:10:00Z";
 
 fn run_json(workspace: &Workspace, at: &str) -> Vec<Notification> {
-    let output = workspace.kpiwatch(&["run", "--config", "kpiwatch.yaml", "--at", at, "--output", "json"]);
+    let output = workspace.kpiwatch(&[
+        "run",
+        "--config",
+        "kpiwatch.yaml",
+        "--at",
+        at,
+        "--output",
+        "json",
+    ]);
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     stdout(&output)
         .lines()
@@ -29,7 +37,11 @@ fn the_saas_example_fires_then_stays_quiet_then_resolves() {
     let first = run_json(&workspace, T1);
     let fired = kinds(&first);
     assert!(
-        fired.contains(&("churn-rate".into(), NotificationKind::Firing, Level::Critical)),
+        fired.contains(&(
+            "churn-rate".into(),
+            NotificationKind::Firing,
+            Level::Critical
+        )),
         "{fired:?}"
     );
     assert!(
@@ -40,10 +52,16 @@ fn the_saas_example_fires_then_stays_quiet_then_resolves() {
     assert_eq!(churn.value, Some(6.2));
     assert_eq!(churn.unit, "%");
     assert_eq!(churn.condition, "> 5");
-    assert_eq!(churn.action, "Analyze churn reasons and launch retention campaign");
+    assert_eq!(
+        churn.action,
+        "Analyze churn reasons and launch retention campaign"
+    );
     let ltv = first.iter().find(|n| n.rule.id == "ltv-cac").unwrap();
     assert_eq!(ltv.message, "Acquisition profitability below target");
-    assert_eq!(ltv.action, "Optimize acquisition channels or increase pricing");
+    assert_eq!(
+        ltv.action,
+        "Optimize acquisition channels or increase pricing"
+    );
     assert!(workspace.path(".kpiwatch/state.db").exists());
 
     let second = run_json(&workspace, T2);
@@ -74,32 +92,76 @@ fn text_output_reads_as_one_line_per_notification() {
         churn,
         "CRITICAL  Churn rate 6.2% > 5 → Analyze churn reasons and launch retention campaign"
     );
-    assert!(!text.contains('\u{1b}'), "no colour codes when piped: {text:?}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no colour codes when piped: {text:?}"
+    );
     assert!(stderr(&output).contains("rules evaluated at 2026-12-03T10:00:00+00:00"));
 }
 
 #[test]
 fn fail_on_critical_exits_1_while_a_critical_fires() {
     let workspace = Workspace::of_example("saas");
-    let args = ["run", "--config", "kpiwatch.yaml", "--at", T1, "--fail-on", "critical"];
+    let args = [
+        "run",
+        "--config",
+        "kpiwatch.yaml",
+        "--at",
+        T1,
+        "--fail-on",
+        "critical",
+    ];
     let output = workspace.kpiwatch(&args);
     assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
 
     workspace.edit_metrics(|m| m["retention"]["churnRate"] = 3.into());
-    let args = ["run", "--config", "kpiwatch.yaml", "--at", T2, "--fail-on", "critical"];
+    let args = [
+        "run",
+        "--config",
+        "kpiwatch.yaml",
+        "--at",
+        T2,
+        "--fail-on",
+        "critical",
+    ];
     let output = workspace.kpiwatch(&args);
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
 
-    let args = ["run", "--config", "kpiwatch.yaml", "--at", T3, "--fail-on", "warning"];
+    let args = [
+        "run",
+        "--config",
+        "kpiwatch.yaml",
+        "--at",
+        T3,
+        "--fail-on",
+        "warning",
+    ];
     let output = workspace.kpiwatch(&args);
-    assert_eq!(output.status.code(), Some(1), "warnings still fire: {}", stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "warnings still fire: {}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn a_run_that_cannot_open_its_state_exits_3() {
     let workspace = Workspace::of_example("saas");
-    std::fs::write(workspace.path("not-a-db"), "plain text, not a database file at all").unwrap();
-    let args = ["run", "--config", "kpiwatch.yaml", "--state", "not-a-db", "--at", T1];
+    std::fs::write(
+        workspace.path("not-a-db"),
+        "plain text, not a database file at all",
+    )
+    .unwrap();
+    let args = [
+        "run",
+        "--config",
+        "kpiwatch.yaml",
+        "--state",
+        "not-a-db",
+        "--at",
+        T1,
+    ];
     let output = workspace.kpiwatch(&args);
     assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
     assert!(stderr(&output).contains("not-a-db"), "{}", stderr(&output));
@@ -112,8 +174,15 @@ fn a_failing_source_is_reported_and_the_run_still_completes() {
     let output = workspace.kpiwatch(&["run", "--config", "kpiwatch.yaml", "--at", T1]);
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     let errors = stderr(&output);
-    assert!(errors.contains("source dashboard failed: cannot read"), "{errors}");
-    assert!(stdout(&output).contains("dashboard"), "source health notifies: {}", stdout(&output));
+    assert!(
+        errors.contains("source dashboard failed: cannot read"),
+        "{errors}"
+    );
+    assert!(
+        stdout(&output).contains("dashboard"),
+        "source health notifies: {}",
+        stdout(&output)
+    );
 }
 
 #[test]

@@ -5,7 +5,10 @@ fn a_valid_config_gets_a_one_line_summary() {
     let workspace = Workspace::of_example("saas");
     let output = workspace.kpiwatch(&["validate", "--config", "kpiwatch.yaml"]);
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
-    assert_eq!(stdout(&output), "kpiwatch.yaml: ok (1 sources, 16 rules, 0 silences)\n");
+    assert_eq!(
+        stdout(&output),
+        "kpiwatch.yaml: ok (1 sources, 16 rules, 0 silences)\n"
+    );
 }
 
 #[test]
@@ -22,8 +25,18 @@ fn an_invalid_config_lists_every_error_with_its_position_and_exits_2() {
     let errors = stderr(&output);
     let lines: Vec<&str> = errors.lines().collect();
     assert!(lines.len() >= 3, "{errors}");
-    assert!(lines.iter().any(|l| l.starts_with("broken.yaml:") && l.contains("five")), "{errors}");
-    assert!(lines.iter().any(|l| l.contains("churn-rate") && l.contains("duplicate")), "{errors}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("broken.yaml:") && l.contains("five")),
+        "{errors}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("churn-rate") && l.contains("duplicate")),
+        "{errors}"
+    );
     assert!(errors.ends_with("broken.yaml: 2 errors\n"), "{errors}");
 }
 
@@ -32,5 +45,9 @@ fn a_missing_config_file_is_an_error_naming_it() {
     let workspace = Workspace::of_example("saas");
     let output = workspace.kpiwatch(&["validate", "--config", "absent.yaml"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("absent.yaml"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("absent.yaml"),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -1,1 +1,28 @@
-fn main() {}
+//! `kpiwatch`: the command line. Each subcommand lives in its own file; the work lives in
+//! the library, shared with the Lambda.
+
+mod args;
+mod exit;
+mod history;
+mod logging;
+mod run;
+mod schema;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(cli.verbose);
+    let code = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Validate(args) => validate::validate(args),
+        Command::History(args) => history::history(args),
+        Command::Schema => schema::schema(),
+    };
+    ExitCode::from(code as u8)
+}

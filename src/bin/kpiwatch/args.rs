@@ -1,0 +1,127 @@
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kpiwatch::config::Config;
+
+use crate::exit::Exit;
+
+/// Watch business and technical KPIs, and alert when one crosses a line.
+#[derive(Debug, Parser)]
+#[command(name = "kpiwatch", version, about, propagate_version = true)]
+pub struct Cli {
+    /// More log output on standard error (-v info, -vv debug). KPIWATCH_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one check cycle: collect, store, evaluate, notify.
+    Run(RunArgs),
+    /// Check a config file and report every error with its position.
+    Validate(ValidateArgs),
+    /// Show stored values with their timestamps and a sparkline.
+    History(HistoryArgs),
+    /// Print the JSON Schema of the config file, for editor completion and checks.
+    Schema,
+}
+
+/// Where the config file is. Shared by every subcommand that reads one.
+#[derive(Debug, Args)]
+pub struct ConfigArg {
+    /// The config file.
+    #[arg(short, long, env = "KPIWATCH_CONFIG", default_value = "kpiwatch.yaml")]
+    pub config: PathBuf,
+}
+
+impl ConfigArg {
+    /// Loads and validates the config, printing every error on failure.
+    pub fn load(&self) -> Result<Config, Exit> {
+        kpiwatch::config::load(&self.config).map_err(|errors| {
+            eprintln!("{errors}");
+            Exit::InvalidInput
+        })
+    }
+}
+
+/// Where state is kept. Shared by every subcommand that reads or writes it.
+#[derive(Debug, Args)]
+pub struct StoreArg {
+    /// The embedded state database.
+    #[arg(long, default_value = ".kpiwatch/state.db")]
+    pub state: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    /// The evaluation time T, in RFC 3339 (2026-12-03T10:00:00Z). Defaults to now.
+    #[arg(long, value_parser = parse_time)]
+    pub at: Option<DateTime<Utc>>,
+
+    /// How notifications are printed.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+
+    /// Exit 1 when a rule is firing at this level or worse after the run, for CI jobs.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    /// One rule's values (before `change` and `window` are applied).
+    #[arg(long, conflicts_with = "metric")]
+    pub rule: Option<String>,
+
+    /// One metric's values, by flattened name.
+    #[arg(long)]
+    pub metric: Option<String>,
+
+    /// How many of the newest snapshots to show.
+    #[arg(long, default_value_t = 20)]
+    pub last: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// One readable line per notification.
+    Text,
+    /// One JSON document per line.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Warning or critical.
+    Warning,
+    /// Critical only.
+    Critical,
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|error| format!("{error}; expected RFC 3339 such as 2026-12-03T10:00:00Z"))
+}

@@ -1,0 +1,92 @@
+use chrono::Utc;
+use kpiwatch::config::Config;
+use kpiwatch::cycle::{RunSummary, run_cycle};
+use kpiwatch::model::Level;
+use kpiwatch::notify::{ConsoleNotifier, OutputFormat};
+use kpiwatch::sources::Collector;
+use kpiwatch::store::SqliteStore;
+
+use crate::args::{FailOn, Output, RunArgs};
+use crate::exit::Exit;
+
+/// Runs one cycle and maps its outcome to an exit code.
+pub fn run(args: RunArgs) -> Exit {
+    let config = match args.config.load() {
+        Ok(config) => config,
+        Err(exit) => return exit,
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("kpiwatch: cannot start the async runtime: {error}");
+            return Exit::Incomplete;
+        }
+    };
+    match runtime.block_on(cycle(&config, &args)) {
+        Ok(summary) => verdict(&summary, args.fail_on),
+        Err(message) => {
+            eprintln!("kpiwatch: {message}");
+            Exit::Incomplete
+        }
+    }
+}
+
+async fn cycle(config: &Config, args: &RunArgs) -> Result<RunSummary, String> {
+    let store = SqliteStore::open(&args.store.state).map_err(|e| e.to_string())?;
+    let collector = Collector::new().map_err(|e| e.to_string())?;
+    let format = match args.output {
+        Output::Text => OutputFormat::Text,
+        Output::Json => OutputFormat::Json,
+    };
+    let notifier = ConsoleNotifier::stdout(format);
+    let at = args.at.unwrap_or_else(Utc::now);
+    let run_id = uuid::Uuid::new_v4().to_string();
+
+    let summary = run_cycle(config, &collector, &store, &notifier, at, &run_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    report(&summary);
+    Ok(summary)
+}
+
+/// One summary line on standard error, plus a line per failed source.
+fn report(summary: &RunSummary) {
+    for failure in &summary.source_failures {
+        eprintln!("source {} failed: {}", failure.source_id, failure.error);
+    }
+    if let Some(reason) = &summary.skipped {
+        eprintln!("evaluation skipped: {reason}");
+    }
+    let critical = summary
+        .firing
+        .iter()
+        .filter(|(_, l)| *l == Level::Critical)
+        .count();
+    let warning = summary.firing.len() - critical;
+    eprintln!(
+        "{} rules evaluated at {}: {critical} critical, {warning} warning; \
+         {} notifications sent{}",
+        summary.rules_evaluated,
+        summary.at.to_rfc3339(),
+        summary.delivered,
+        match summary.undelivered {
+            0 => String::new(),
+            n => format!(", {n} not delivered"),
+        }
+    );
+}
+
+fn verdict(summary: &RunSummary, fail_on: Option<FailOn>) -> Exit {
+    if summary.left_work_undone() {
+        return Exit::Incomplete;
+    }
+    let threshold = match fail_on {
+        None => return Exit::Success,
+        Some(FailOn::Warning) => Level::Warning,
+        Some(FailOn::Critical) => Level::Critical,
+    };
+    match summary.worst_firing_level() {
+        Some(level) if level >= threshold => Exit::Verdict,
+        _ => Exit::Success,
+    }
+}
