@@ -8,6 +8,7 @@ mod console;
 pub mod email;
 mod format;
 mod headline;
+mod open;
 mod sns;
 #[cfg(test)]
 mod testing;
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 pub use console::{ConsoleNotifier, OutputFormat, text_line};
 pub use format::{format_value, sparkline};
 pub use headline::headline;
+pub use open::{NotifierUrl, NotifierUrlError, TopicArn, open};
 pub use sns::SnsNotifier;
 
 use crate::model::Notification;

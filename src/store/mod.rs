@@ -12,6 +12,7 @@
 
 mod dynamodb;
 mod error;
+mod open;
 mod sqlite;
 
 use std::time::Duration;
@@ -21,6 +22,7 @@ use chrono::{DateTime, Utc};
 
 pub use dynamodb::{DynamoStore, TTL_ATTRIBUTE};
 pub use error::StoreError;
+pub use open::{StoreUrl, open};
 pub use sqlite::SqliteStore;
 
 use crate::engine::RuleStates;

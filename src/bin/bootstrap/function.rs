@@ -1,0 +1,216 @@
+//! What the function holds between invocations, and what one invocation does with it.
+
+use std::path::{Path, PathBuf};
+
+use kpiwatch::config::{self, Config, ConfigErrors};
+use kpiwatch::cycle::{CycleError, RunSummary, run_cycle};
+use kpiwatch::notify::{NotifierUrlError, SnsNotifier, TopicArn};
+use kpiwatch::sources::{Collector, SourceError};
+use kpiwatch::store::{DynamoStore, StoreError};
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde_json::Value;
+use thiserror::Error;
+use tracing::{Instrument, error, info, info_span};
+
+use crate::event::{EventError, Invocation};
+
+/// The config built into the binary, used unless `KPIWATCH_CONFIG` names another file.
+/// Built in rather than shipped beside the binary so that the deployment is one file and
+/// a config change redeploys with the code: cargo rebuilds when this file changes.
+const BUILT_IN_CONFIG: &str = include_str!("../../../kpiwatch.yaml");
+
+/// The name errors in the built-in config are reported under.
+const BUILT_IN_CONFIG_NAME: &str = "kpiwatch.yaml";
+
+/// The config, the collector and the clients, built once when the function starts.
+pub struct Function {
+    config: Config,
+    collector: Collector,
+    store: DynamoStore,
+    notifier: SnsNotifier,
+}
+
+/// Why the function cannot start. Each message says what to fix.
+#[derive(Debug, Error)]
+pub enum InitError {
+    /// The config has errors; the message is what `kpiwatch validate` prints.
+    #[error("{errors}\n{}: {} error{}", .path.display(), .errors.errors.len(),
+        if .errors.errors.len() == 1 { "" } else { "s" })]
+    Config {
+        /// The file, or `kpiwatch.yaml` for the built-in config.
+        path: PathBuf,
+        /// Every error, with its position.
+        errors: ConfigErrors,
+    },
+    /// A required environment variable is unset or empty.
+    #[error("the environment variable {0} is not set: {1}")]
+    MissingVariable(&'static str, &'static str),
+    /// `KPIWATCH_TOPIC_ARN` is not a topic ARN.
+    #[error("KPIWATCH_TOPIC_ARN: {0}")]
+    TopicArn(#[from] NotifierUrlError),
+    /// The HTTP client for the sources could not be built.
+    #[error(transparent)]
+    Sources(#[from] SourceError),
+}
+
+impl InitError {
+    /// The error type Lambda shows for this failure.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            InitError::Config { .. } => "InvalidConfig",
+            InitError::MissingVariable(..) | InitError::TopicArn(_) => "InvalidEnvironment",
+            InitError::Sources(_) => "SourcesUnavailable",
+        }
+    }
+}
+
+/// Why an invocation failed, so that Lambda retries it or sends it to the failure
+/// destination.
+#[derive(Debug, Error)]
+pub enum InvocationError {
+    /// The event says nothing about when to evaluate.
+    #[error(transparent)]
+    Event(#[from] EventError),
+    /// The store could not be read or written; nothing this run evaluated is durable.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Notifications SNS did not accept; they stay in the outbox for the next run.
+    #[error("{undelivered} notifications not accepted by SNS; they stay in the outbox")]
+    Undelivered {
+        /// How many.
+        undelivered: usize,
+    },
+}
+
+impl From<CycleError> for InvocationError {
+    fn from(error: CycleError) -> InvocationError {
+        match error {
+            CycleError::Store(error) => InvocationError::Store(error),
+        }
+    }
+}
+
+impl From<InvocationError> for Diagnostic {
+    fn from(error: InvocationError) -> Diagnostic {
+        let error_type = match &error {
+            InvocationError::Event(_) => "InvalidEvent",
+            InvocationError::Store(StoreError::Retryable(_)) => "StoreUnavailable",
+            InvocationError::Store(StoreError::Permanent(_)) => "StoreError",
+            InvocationError::Undelivered { .. } => "NotificationsUndelivered",
+        };
+        Diagnostic {
+            error_type: error_type.to_string(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+impl Function {
+    /// Reads the config and the environment and builds the clients. Makes no network call:
+    /// the AWS clients resolve their credentials on the first request.
+    ///
+    /// - `KPIWATCH_TABLE`: the DynamoDB table;
+    /// - `KPIWATCH_TOPIC_ARN`: the SNS topic;
+    /// - `KPIWATCH_CONFIG`: a config file to read instead of the built-in one.
+    pub async fn from_env() -> Result<Function, InitError> {
+        let config = load_config()?;
+        let table = required("KPIWATCH_TABLE", "set it to the DynamoDB table's name")?;
+        let topic: TopicArn =
+            required("KPIWATCH_TOPIC_ARN", "set it to the SNS topic's ARN")?.parse()?;
+        let collector = Collector::new()?;
+
+        let aws = kpiwatch::aws::load_sdk_config().await;
+        Ok(Function {
+            config,
+            collector,
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table),
+            notifier: SnsNotifier::for_topic(&aws, &topic),
+        })
+    }
+
+    /// Runs one cycle for the event's T, in a span carrying the run id and T. Fails only
+    /// when something was left undone.
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<RunSummary, InvocationError> {
+        let invocation = Invocation::from_event(&event.payload)?;
+        let span = info_span!(
+            "run",
+            run_id = %invocation.run_id,
+            at = %invocation.at.to_rfc3339(),
+            execution_id = invocation.execution_id.as_deref().unwrap_or(""),
+        );
+        let summary = run_cycle(
+            &self.config,
+            &self.collector,
+            &self.store,
+            &self.notifier,
+            invocation.at,
+            &invocation.run_id,
+        )
+        .instrument(span.clone())
+        .await;
+
+        span.in_scope(|| match summary {
+            Ok(summary) if summary.left_work_undone() => {
+                error!(
+                    undelivered = summary.undelivered,
+                    delivered = summary.delivered,
+                    "run incomplete: notifications left in the outbox"
+                );
+                Err(InvocationError::Undelivered {
+                    undelivered: summary.undelivered,
+                })
+            }
+            Ok(summary) => {
+                info!(
+                    skipped = summary.skipped.as_deref().unwrap_or(""),
+                    rules = summary.rules_evaluated,
+                    metrics = summary.metrics,
+                    failed_sources = summary.source_failures.len(),
+                    firing = summary.firing.len(),
+                    notifications = summary.notifications_new,
+                    delivered = summary.delivered,
+                    "run complete"
+                );
+                Ok(summary)
+            }
+            Err(failure) => {
+                error!(error = %failure, "run failed: the store is unavailable");
+                Err(failure.into())
+            }
+        })
+    }
+}
+
+fn load_config() -> Result<Config, InitError> {
+    match std::env::var_os("KPIWATCH_CONFIG").filter(|path| !path.is_empty()) {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            config::load(&path).map_err(|errors| InitError::Config { path, errors })
+        }
+        None => {
+            let path = Path::new(BUILT_IN_CONFIG_NAME);
+            config::parse(BUILT_IN_CONFIG, path).map_err(|errors| InitError::Config {
+                path: path.to_path_buf(),
+                errors,
+            })
+        }
+    }
+}
+
+fn required(name: &'static str, hint: &'static str) -> Result<String, InitError> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .ok_or(InitError::MissingVariable(name, hint))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_config_is_valid() {
+        let config = config::parse(BUILT_IN_CONFIG, Path::new(BUILT_IN_CONFIG_NAME));
+        assert!(config.is_ok(), "{}", config.err().map(|e| e.to_string()).unwrap_or_default());
+    }
+}
