@@ -110,9 +110,14 @@ mod tests {
 
     #[test]
     fn an_sns_url_carries_the_topic_and_its_region() {
-        let url: NotifierUrl = "sns://arn:aws:sns:eu-west-1:123456789012:kpiwatch".parse().unwrap();
+        let url: NotifierUrl = "sns://arn:aws:sns:eu-west-1:123456789012:kpiwatch"
+            .parse()
+            .unwrap();
         let NotifierUrl::Sns(topic) = url;
-        assert_eq!(topic.as_str(), "arn:aws:sns:eu-west-1:123456789012:kpiwatch");
+        assert_eq!(
+            topic.as_str(),
+            "arn:aws:sns:eu-west-1:123456789012:kpiwatch"
+        );
         assert_eq!(topic.region(), "eu-west-1");
     }
 
@@ -120,7 +125,9 @@ mod tests {
     fn anything_else_is_refused_with_the_expected_form() {
         assert_eq!(
             "https://hooks.slack.com/x".parse::<NotifierUrl>(),
-            Err(NotifierUrlError::UnknownScheme("https://hooks.slack.com/x".into()))
+            Err(NotifierUrlError::UnknownScheme(
+                "https://hooks.slack.com/x".into()
+            ))
         );
         for arn in [
             "kpiwatch",

@@ -41,7 +41,10 @@ impl FromStr for StoreUrl {
                 ))
             };
         }
-        Err(invalid(url, "expected `sqlite://PATH` or `dynamodb://TABLE`"))
+        Err(invalid(
+            url,
+            "expected `sqlite://PATH` or `dynamodb://TABLE`",
+        ))
     }
 }
 
@@ -60,7 +63,9 @@ pub async fn open(url: &StoreUrl) -> Result<Box<dyn Store>, StoreError> {
 
 fn is_table_name(name: &str) -> bool {
     (3..=255).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 fn invalid(url: &str, why: &str) -> StoreError {

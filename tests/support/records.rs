@@ -25,13 +25,11 @@ pub fn states(rules: usize, datapoints: usize, evaluated_at: DateTime<Utc>) -> R
                     at: evaluated_at - chrono::Duration::minutes(5 * k as i64),
                     value: Some(i as f64 + k as f64 / 10.0),
                     level: Some(Level::Ok),
+                    state: AlertState::Ok,
                 })
                 .collect::<VecDeque<_>>();
-            let state = RuleState {
-                state: AlertState::Ok,
-                evaluated_at,
-                datapoints: history,
-            };
+            let mut state = RuleState::new(evaluated_at);
+            state.datapoints = history;
             (format!("rule-{i:04}"), state)
         })
         .collect()

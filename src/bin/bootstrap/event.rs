@@ -73,9 +73,19 @@ impl Invocation {
             .as_str()
             .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
             .map(|at| at.with_timezone(&Utc))
-            .ok_or_else(|| EventError::BadTime { field, value: value.to_string() })?;
-        let execution_id = event.get("execution_id").and_then(Value::as_str).map(str::to_string);
-        Ok(Invocation { at, run_id: run_id(at), execution_id })
+            .ok_or_else(|| EventError::BadTime {
+                field,
+                value: value.to_string(),
+            })?;
+        let execution_id = event
+            .get("execution_id")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        Ok(Invocation {
+            at,
+            run_id: run_id(at),
+            execution_id,
+        })
     }
 }
 
@@ -111,14 +121,20 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Value {
-        let path = format!("{}/tests/fixtures/events/{name}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/tests/fixtures/events/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
 
     #[test]
     fn scheduler_input_gives_its_scheduled_time() {
         let invocation = Invocation::from_event(&fixture("scheduler.json")).unwrap();
-        assert_eq!(invocation.at, "2026-12-03T10:05:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(
+            invocation.at,
+            "2026-12-03T10:05:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
         assert_eq!(invocation.run_id, "run-20261203T100500Z");
         assert_eq!(
             invocation.execution_id.as_deref(),
@@ -129,7 +145,10 @@ mod tests {
     #[test]
     fn a_classic_scheduled_event_gives_its_time() {
         let invocation = Invocation::from_event(&fixture("scheduled-event.json")).unwrap();
-        assert_eq!(invocation.at, "2026-12-03T10:05:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(
+            invocation.at,
+            "2026-12-03T10:05:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
         assert_eq!(invocation.run_id, "run-20261203T100500Z");
         assert_eq!(invocation.execution_id, None);
     }
@@ -137,14 +156,20 @@ mod tests {
     #[test]
     fn events_without_a_time_are_refused_naming_what_they_hold() {
         let error = Invocation::from_event(&serde_json::json!({"hello": "world"})).unwrap_err();
-        assert_eq!(error, EventError::NoTime("an object with keys hello".into()));
+        assert_eq!(
+            error,
+            EventError::NoTime("an object with keys hello".into())
+        );
         assert!(error.to_string().contains("scheduled_time"));
 
         let empty = Invocation::from_event(&serde_json::json!({})).unwrap_err();
         assert_eq!(empty, EventError::NoTime("an empty object".into()));
 
         let other = serde_json::json!({"detail-type": "EC2 Instance State-change", "time": "x"});
-        assert!(matches!(Invocation::from_event(&other), Err(EventError::NoTime(_))));
+        assert!(matches!(
+            Invocation::from_event(&other),
+            Err(EventError::NoTime(_))
+        ));
     }
 
     #[test]
@@ -152,7 +177,10 @@ mod tests {
         let event = serde_json::json!({"scheduled_time": "yesterday"});
         assert_eq!(
             Invocation::from_event(&event).unwrap_err(),
-            EventError::BadTime { field: "scheduled_time", value: "\"yesterday\"".into() }
+            EventError::BadTime {
+                field: "scheduled_time",
+                value: "\"yesterday\"".into()
+            }
         );
     }
 }

@@ -211,6 +211,10 @@ mod tests {
     #[test]
     fn the_built_in_config_is_valid() {
         let config = config::parse(BUILT_IN_CONFIG, Path::new(BUILT_IN_CONFIG_NAME));
-        assert!(config.is_ok(), "{}", config.err().map(|e| e.to_string()).unwrap_or_default());
+        assert!(
+            config.is_ok(),
+            "{}",
+            config.err().map(|e| e.to_string()).unwrap_or_default()
+        );
     }
 }

@@ -23,7 +23,10 @@ pub async fn report(error: &InitError) {
         "errorType": error.error_type(),
         "errorMessage": error.to_string(),
     });
-    let client = match reqwest::Client::builder().timeout(Duration::from_secs(2)).build() {
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+    {
         Ok(client) => client,
         Err(failure) => {
             eprintln!("cannot report the init error to Lambda: {failure}");

@@ -124,13 +124,11 @@ mod tests {
                         at: at - chrono::Duration::minutes(5 * k),
                         value: Some(fastrand::f64() * 1000.0 + i as f64),
                         level: Some(Level::Ok),
+                        state: AlertState::Ok,
                     })
                     .collect::<VecDeque<_>>();
-                let state = RuleState {
-                    state: AlertState::Ok,
-                    evaluated_at: at,
-                    datapoints,
-                };
+                let mut state = RuleState::new(at);
+                state.datapoints = datapoints;
                 (format!("rule-{i}"), state)
             })
             .collect()
