@@ -6,7 +6,8 @@
 //! Scheduler's context attributes:
 //!
 //! ```json
-//! {"scheduled_time": "<aws.scheduler.scheduled-time>", "execution_id": "<aws.scheduler.execution-id>"}
+//! {"scheduled_time": "<aws.scheduler.scheduled-time>",
+//!  "execution_id": "<aws.scheduler.execution-id>"}
 //! ```
 //!
 //! which reaches the function as
