@@ -195,6 +195,24 @@ async fn a_scheduled_run_stores_its_state_and_notifies_each_subscriber_once() {
 }
 
 #[tokio::test]
+async fn the_function_calls_no_aws_service_before_its_first_event() {
+    let stack = Stack::new().await;
+    // An endpoint that answers nothing and only notices connections.
+    let endpoint = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    endpoint.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", endpoint.local_addr().unwrap());
+
+    let api = RuntimeApi::start().await;
+    let _function = stack.start_function_with(&api, &stack.topic_arn, &[("AWS_ENDPOINT_URL", url)]);
+    api.wait_for_pollers(1).await;
+
+    match endpoint.accept() {
+        Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("the function connected to AWS before its first event: {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn a_classic_scheduled_event_runs_the_same_cycle() {
     let stack = Stack::new().await;
     let api = RuntimeApi::start().await;

@@ -79,6 +79,16 @@ impl Stack {
 
     /// Starts a `bootstrap` process polling `api`, publishing to `topic_arn`.
     pub fn start_function(&self, api: &RuntimeApi, topic_arn: &str) -> Function {
+        self.start_function_with(api, topic_arn, &[])
+    }
+
+    /// Starts a `bootstrap` process with some environment variables changed.
+    pub fn start_function_with(
+        &self,
+        api: &RuntimeApi,
+        topic_arn: &str,
+        changed: &[(&str, String)],
+    ) -> Function {
         let log = self
             .folder
             .path()
@@ -95,6 +105,7 @@ impl Stack {
             .env("KPIWATCH_CONFIG", self.folder.path().join("kpiwatch.yaml"))
             .env("KPIWATCH_TABLE", &self.table)
             .env("KPIWATCH_TOPIC_ARN", topic_arn)
+            .envs(changed.iter().map(|(name, value)| (name, value)))
             .stdout(Stdio::from(File::create(&log).unwrap()))
             .stderr(Stdio::from(
                 File::create(log.with_extension("err")).unwrap(),

@@ -8,6 +8,14 @@
 //! Marking sent never rewrites an item's notifications: the accepted ids are added to the
 //! item's `sent` string set with `ADD`, which commutes, so two runs delivering the same
 //! outbox cannot undo each other. An item whose notifications are all sent is deleted.
+//!
+//! What this does not prevent: a run that loads after another run's commit and before that
+//! run marks its notifications sent finds them in the outbox and sends them too. Two
+//! invocations for the same T that start together both load before either commits, and the
+//! guard leaves the loser nothing to send; the duplicate needs one to start within the few
+//! milliseconds the other spends publishing. A delivery lease would close that window: an
+//! owner and an expiry written on each outbox item at commit, items leased by another run
+//! skipped at load, and the lease released when marking sent.
 
 use std::collections::{BTreeMap, HashSet};
 
