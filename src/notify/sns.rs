@@ -9,8 +9,6 @@
 
 mod message;
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use aws_sdk_sns::Client;
 use aws_sdk_sns::types::{BatchResultErrorEntry, MessageAttributeValue, PublishBatchRequestEntry};
@@ -53,83 +51,19 @@ impl SnsNotifier {
 
     /// Publishes one batch, retrying its refused entries, and records the outcome of each.
     async fn publish_batch(&self, batch: Vec<Message>, delivery: &mut Delivery) {
-        let mut pending = batch;
-        let mut reasons: HashMap<String, String> = HashMap::new();
+        // Each message still to send, with why its last attempt failed.
+        let mut pending: Vec<(Message, String)> = batch
+            .into_iter()
+            .map(|message| (message, String::new()))
+            .collect();
         let mut retry = 0;
         loop {
-            let entries = match entries(&pending) {
-                Ok(entries) => entries,
-                Err(reason) => {
-                    fail_all(&pending, &reason, delivery);
-                    return;
-                }
-            };
-            let result = self
-                .client
-                .publish_batch()
-                .topic_arn(&self.topic_arn)
-                .set_publish_batch_request_entries(Some(entries))
-                .send()
-                .await;
-
-            match result {
-                Ok(output) => {
-                    let accepted: Vec<&str> =
-                        output.successful().iter().filter_map(|e| e.id()).collect();
-                    let mut still_pending = Vec::new();
-                    for (index, message) in pending.into_iter().enumerate() {
-                        let entry_id = entry_id(index, &message.notification_id);
-                        if accepted.contains(&entry_id.as_str()) {
-                            delivery.accepted.push(message.notification_id);
-                            continue;
-                        }
-                        let refusal = output.failed().iter().find(|e| e.id() == entry_id);
-                        let failure = match refusal {
-                            // SNS's own fault: it passes.
-                            Some(entry) if !entry.sender_fault() => AwsError::Retryable {
-                                operation: "PublishBatch",
-                                message: refusal_text(entry),
-                            },
-                            // Ours: only throttling passes.
-                            Some(entry) => AwsError::from_code(
-                                "PublishBatch",
-                                entry.code(),
-                                entry.message().unwrap_or("refused"),
-                            ),
-                            None => AwsError::Retryable {
-                                operation: "PublishBatch",
-                                message: "no result for this entry".into(),
-                            },
-                        };
-                        if failure.is_retryable() {
-                            reasons.insert(message.notification_id.clone(), failure.to_string());
-                            still_pending.push(message);
-                        } else {
-                            delivery
-                                .failed
-                                .push((message.notification_id, failure.to_string()));
-                        }
-                    }
-                    pending = still_pending;
-                }
-                Err(error) => {
-                    let failure = classify("PublishBatch", &error);
-                    if !failure.is_retryable() {
-                        fail_all(&pending, &failure.to_string(), delivery);
-                        return;
-                    }
-                    for message in &pending {
-                        reasons.insert(message.notification_id.clone(), failure.to_string());
-                    }
-                }
-            }
-
+            pending = self.attempt(pending, delivery).await;
             if pending.is_empty() {
                 return;
             }
             if !self.backoff.sleep_before(retry).await {
-                for message in pending {
-                    let reason = reasons.remove(&message.notification_id).unwrap_or_default();
+                for (message, reason) in pending {
                     let reason = format!("{reason}; gave up after {retry} retries");
                     delivery.failed.push((message.notification_id, reason));
                 }
@@ -137,6 +71,66 @@ impl SnsNotifier {
             }
             retry += 1;
         }
+    }
+
+    /// One `PublishBatch` call. Records what SNS accepted and what it refused for good in
+    /// `delivery`; returns what is worth another attempt, with the reason it failed.
+    async fn attempt(
+        &self,
+        pending: Vec<(Message, String)>,
+        delivery: &mut Delivery,
+    ) -> Vec<(Message, String)> {
+        let entries = match entries(pending.iter().map(|(message, _)| message)) {
+            Ok(entries) => entries,
+            Err(reason) => {
+                fail_all(pending, &reason, delivery);
+                return Vec::new();
+            }
+        };
+        let result = self
+            .client
+            .publish_batch()
+            .topic_arn(&self.topic_arn)
+            .set_publish_batch_request_entries(Some(entries))
+            .send()
+            .await;
+        let output = match result {
+            Ok(output) => output,
+            Err(error) => {
+                let failure = classify("PublishBatch", &error);
+                if failure.is_retryable() {
+                    let reason = failure.to_string();
+                    return pending
+                        .into_iter()
+                        .map(|(m, _)| (m, reason.clone()))
+                        .collect();
+                }
+                fail_all(pending, &failure.to_string(), delivery);
+                return Vec::new();
+            }
+        };
+
+        let mut again = Vec::new();
+        for (index, (message, _)) in pending.into_iter().enumerate() {
+            let id = entry_id(index, &message.notification_id);
+            if output
+                .successful()
+                .iter()
+                .any(|entry| entry.id() == Some(id.as_str()))
+            {
+                delivery.accepted.push(message.notification_id);
+                continue;
+            }
+            let failure = entry_failure(output.failed().iter().find(|entry| entry.id() == id));
+            if failure.is_retryable() {
+                again.push((message, failure.to_string()));
+            } else {
+                delivery
+                    .failed
+                    .push((message.notification_id, failure.to_string()));
+            }
+        }
+        again
     }
 }
 
@@ -216,9 +210,10 @@ fn entry_id(index: usize, notification_id: &str) -> String {
     id
 }
 
-fn entries(messages: &[Message]) -> Result<Vec<PublishBatchRequestEntry>, String> {
+fn entries<'a>(
+    messages: impl Iterator<Item = &'a Message>,
+) -> Result<Vec<PublishBatchRequestEntry>, String> {
     messages
-        .iter()
         .enumerate()
         .map(|(index, message)| {
             let mut entry = PublishBatchRequestEntry::builder()
@@ -241,15 +236,31 @@ fn entries(messages: &[Message]) -> Result<Vec<PublishBatchRequestEntry>, String
         .collect()
 }
 
-fn refusal_text(entry: &BatchResultErrorEntry) -> String {
-    format!("{}: {}", entry.code(), entry.message().unwrap_or("refused"))
+/// What a refused entry means: SNS's own fault passes; the sender's passes only when it is
+/// throttling. An entry with no result at all is tried again.
+fn entry_failure(refusal: Option<&BatchResultErrorEntry>) -> AwsError {
+    match refusal {
+        Some(entry) if !entry.sender_fault() => AwsError::Retryable {
+            operation: "PublishBatch",
+            message: format!("{}: {}", entry.code(), entry.message().unwrap_or("refused")),
+        },
+        Some(entry) => AwsError::from_code(
+            "PublishBatch",
+            entry.code(),
+            entry.message().unwrap_or("refused"),
+        ),
+        None => AwsError::Retryable {
+            operation: "PublishBatch",
+            message: "no result for this entry".into(),
+        },
+    }
 }
 
-fn fail_all(messages: &[Message], reason: &str, delivery: &mut Delivery) {
-    for message in messages {
+fn fail_all(pending: Vec<(Message, String)>, reason: &str, delivery: &mut Delivery) {
+    for (message, _) in pending {
         delivery
             .failed
-            .push((message.notification_id.clone(), reason.to_string()));
+            .push((message.notification_id, reason.to_string()));
     }
 }
 
@@ -280,6 +291,22 @@ mod tests {
         let large: Vec<Message> = (0..5).map(|i| message(&i.to_string(), 100_000)).collect();
         let sizes: Vec<usize> = batches(large).iter().map(Vec::len).collect();
         assert_eq!(sizes, vec![2, 2, 1]);
+    }
+
+    #[test]
+    fn refusals_are_retried_when_sns_is_at_fault_or_throttling() {
+        let refusal = |code: &str, sender_fault: bool| {
+            BatchResultErrorEntry::builder()
+                .id("0-x")
+                .code(code)
+                .sender_fault(sender_fault)
+                .build()
+                .unwrap()
+        };
+        assert!(entry_failure(Some(&refusal("InternalError", false))).is_retryable());
+        assert!(entry_failure(Some(&refusal("Throttled", true))).is_retryable());
+        assert!(!entry_failure(Some(&refusal("InvalidParameter", true))).is_retryable());
+        assert!(entry_failure(None).is_retryable());
     }
 
     #[test]
