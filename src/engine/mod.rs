@@ -5,17 +5,29 @@
 //! the new states and the notifications to send. It reads no clock, no environment and no
 //! file, so tests step it through time one evaluation at a time.
 
+mod flapping;
+mod level;
+mod lifecycle;
+mod removed;
+mod render;
+mod rule;
+mod silence;
+mod source_health;
 mod state;
+mod transition;
+mod value;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-pub use state::{Datapoint, RuleState};
+pub use state::{Datapoint, Notified, RuleState};
 
 use crate::config::Config;
 use crate::model::{Notification, Snapshot};
+use render::Renderer;
+use source_health::SourceRule;
 
 /// Previous or new rule states, by rule id. Source-health rules use the id
 /// `source-health:<source id>`.
@@ -61,11 +73,49 @@ pub fn baseline_offsets(rules: &[crate::config::Rule]) -> Vec<Duration> {
     offsets
 }
 
-/// Evaluates every rule at `input.at`. Placeholder until the engine lands.
+/// The id of the built-in health rule of the source with id `source_id`.
+pub fn source_health_rule_id(source_id: &str) -> String {
+    format!("source-health:{source_id}")
+}
+
+/// Evaluates every rule, and every source's health rule, at `input.at`.
+///
+/// Each rule's value is read from the snapshot (or compared with its baseline), counted at
+/// a level, and folded into the rule's state with M of N, recovery and the missing-data
+/// policy. A notification is sent when what subscribers were last told differs from that
+/// state, unless a silence or flapping holds it back; see the `lifecycle` module.
+///
+/// Source-health rules come first, in source order, then the config's rules in file order,
+/// so that a failing source is read before the rules its failure leaves without data.
+/// States of rules no longer in the config are dropped; an alert of theirs that
+/// subscribers still believe open is closed with a last resolve. A rule already evaluated at
+/// `input.at` or later keeps its state and sends nothing, so replaying a run is harmless.
 pub fn evaluate(input: &EvaluationInput<'_>) -> Evaluation {
-    let _ = input;
+    let config = input.config;
+    let source_rules: Vec<SourceRule<'_>> = config.sources.iter().map(SourceRule::of).collect();
+    let mut renderer = Renderer::new(input.at, &input.snapshot.run_id);
+    let mut notifications = Vec::new();
+    let mut states = Vec::with_capacity(source_rules.len() + config.rules.len());
+
+    for source in &source_rules {
+        let state = source_health::evaluate(
+            source,
+            &config.source_health,
+            input,
+            &mut renderer,
+            &mut notifications,
+        );
+        states.push((source.id().to_string(), state));
+    }
+    for rule in &config.rules {
+        let state = rule::evaluate(rule, input, &mut renderer, &mut notifications);
+        states.push((rule.id.clone(), state));
+    }
+
+    let states: RuleStates = states.into_iter().collect();
+    removed::close_removed(input.states, &states, &mut renderer, &mut notifications);
     Evaluation {
-        states: RuleStates::new(),
-        notifications: Vec::new(),
+        states,
+        notifications,
     }
 }

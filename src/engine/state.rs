@@ -1,3 +1,5 @@
+//! What the engine keeps about each rule between runs.
+
 use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
@@ -7,6 +9,11 @@ use crate::model::{AlertState, Level};
 
 /// What the engine remembers about one rule between evaluations. Stores keep it as an
 /// opaque serde document, so fields may be added with `#[serde(default)]`.
+///
+/// Two things are kept apart: the state the rule computes to (`state` and the incident
+/// timestamps), and what its subscribers were last told (`notified` and the fields after
+/// it). Notifications are the difference between the two, which is what lets a silence or
+/// a flapping rule hold them back and send what is owed once it ends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleState {
     /// The state after the last evaluation.
@@ -16,6 +23,115 @@ pub struct RuleState {
     /// Recent datapoints, oldest first, as many as the rule's windows, flapping detection
     /// and sparkline need.
     pub datapoints: VecDeque<Datapoint>,
+    /// When the current breach began: the rule went pending or firing from ok or no_data.
+    /// `None` while ok or no_data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_at: Option<DateTime<Utc>>,
+    /// When the current incident began firing. `None` while not firing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fired_at: Option<DateTime<Utc>>,
+    /// When the last incident ended, from firing back to ok.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Whether the rule is flapping: its flapping notice is due or sent, and nothing else
+    /// is sent until it has held one state for the flapping window.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flapping: bool,
+    /// What subscribers were last told about the rule.
+    #[serde(default)]
+    pub notified: Notified,
+    /// When the last notification about the rule was sent. Reminders count from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sent_at: Option<DateTime<Utc>>,
+    /// Reminders sent since the incident was notified as firing, for `renotify_max`.
+    #[serde(default)]
+    pub reminders_sent: u32,
+    /// Source-health rules only: the last error the source reported, so that the resolve
+    /// can still name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+impl RuleState {
+    /// The state of a rule never evaluated before: ok, nothing notified, no history.
+    pub fn new(at: DateTime<Utc>) -> RuleState {
+        RuleState {
+            state: AlertState::Ok,
+            evaluated_at: at,
+            datapoints: VecDeque::new(),
+            active_at: None,
+            fired_at: None,
+            resolved_at: None,
+            flapping: false,
+            notified: Notified::Ok,
+            last_sent_at: None,
+            reminders_sent: 0,
+            last_error: None,
+        }
+    }
+
+    /// The state to evaluate at `at`, carried over from this one: everything as it was,
+    /// with room for one more datapoint and only the last `keep - 1` of the current ones,
+    /// so that after the push the rule holds `keep`. One allocation, instead of a clone
+    /// that a push would grow again.
+    pub(super) fn carry_over(&self, at: DateTime<Utc>, keep: usize) -> RuleState {
+        let kept = self.datapoints.len().min(keep.saturating_sub(1));
+        let mut datapoints = VecDeque::with_capacity(kept + 1);
+        datapoints.extend(self.datapoints.range(self.datapoints.len() - kept..));
+        RuleState {
+            state: self.state,
+            evaluated_at: at,
+            datapoints,
+            active_at: self.active_at,
+            fired_at: self.fired_at,
+            resolved_at: self.resolved_at,
+            flapping: self.flapping,
+            notified: self.notified,
+            last_sent_at: self.last_sent_at,
+            reminders_sent: self.reminders_sent,
+            last_error: self.last_error.clone(),
+        }
+    }
+}
+
+/// What subscribers were last told about a rule: the state they believe it is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notified {
+    /// Nothing is open: never notified, or last told it resolved. A pending rule, or one
+    /// whose no_data is not reported, also leaves subscribers here.
+    #[default]
+    Ok,
+    /// Told it fires at the warning level.
+    Warning,
+    /// Told it fires at the critical level.
+    Critical,
+    /// Told it has no data.
+    NoData,
+    /// Told it is flapping, and so that no news follows until it settles.
+    Flapping,
+}
+
+impl Notified {
+    /// What subscribers should believe about a rule in `state`. Pending notifies nobody,
+    /// so subscribers of a pending rule believe it is ok.
+    pub fn of(state: AlertState) -> Notified {
+        match state {
+            AlertState::Ok | AlertState::Pending => Notified::Ok,
+            AlertState::Warning => Notified::Warning,
+            AlertState::Critical => Notified::Critical,
+            AlertState::NoData => Notified::NoData,
+        }
+    }
+
+    /// The level subscribers believe the rule fires at, if they believe it fires.
+    pub fn firing_level(self) -> Option<Level> {
+        match self {
+            Notified::Warning => Some(Level::Warning),
+            Notified::Critical => Some(Level::Critical),
+            Notified::Ok | Notified::NoData | Notified::Flapping => None,
+        }
+    }
 }
 
 /// One evaluation's datapoint.
@@ -23,8 +139,19 @@ pub struct RuleState {
 pub struct Datapoint {
     /// The T it was taken at.
     pub at: DateTime<Utc>,
-    /// The rule's value; `None` when missing.
+    /// The rule's value before any window: the metric or expression, or its change against
+    /// the baseline. A `window` rule aggregates these. `None` when missing.
     pub value: Option<f64>,
-    /// The level the value is at; `None` when the value is missing.
+    /// The level the datapoint counts as in M of N, after the missing-data policy: the
+    /// level of the rule's value (the aggregate, for a `window` rule), the policy's level
+    /// for a missing value under `breaching` or `not_breaching`, and `None` for a missing
+    /// value under `missing` or `ignore`, which does not count.
     pub level: Option<Level>,
+    /// The rule's state after this evaluation, for flapping detection.
+    #[serde(default = "ok_state")]
+    pub state: AlertState,
+}
+
+fn ok_state() -> AlertState {
+    AlertState::Ok
 }

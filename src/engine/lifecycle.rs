@@ -1,0 +1,120 @@
+//! Which notification, if any, an evaluation sends: the difference between what
+//! subscribers were last told and what they should now believe.
+//!
+//! Deriving notifications from that difference, instead of from the state change of this
+//! one evaluation, is what makes silences and flapping simple. While either holds, the
+//! state moves but `notified` does not, and the first evaluation after it sends whatever
+//! the difference is by then: `firing` for a rule that started firing meanwhile,
+//! `resolved` for an alert that recovered meanwhile, nothing for one that came and went.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::state::Notified;
+use super::{RuleState, flapping};
+use crate::config::Flapping;
+use crate::model::{Level, NotificationKind};
+
+/// The notification settings of one rule.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Policy {
+    /// Whether entering no_data is reported when nothing was firing.
+    pub notify_no_data: bool,
+    /// How often a rule that stays firing is re-sent; `None` for never.
+    pub renotify_interval: Option<Duration>,
+    /// At most this many reminders per incident; `None` for no cap.
+    pub renotify_max: Option<u32>,
+    /// Flapping detection, for the level of the flapping notice.
+    pub flapping: Option<Flapping>,
+    /// The level of a no_data or flapping notice when no firing level applies: the most
+    /// severe level the rule can reach, so that it reaches whoever that rule would page.
+    pub fallback_level: Level,
+}
+
+/// A notification to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Decision {
+    /// What happened.
+    pub kind: NotificationKind,
+    /// The level it is sent at.
+    pub level: Level,
+    /// The firing level subscribers believed in before it, if they believed one.
+    pub previous_level: Option<Level>,
+}
+
+/// Decides the notification this evaluation sends, and records it as sent in `state`.
+///
+/// A resolve is sent even while a silence matches, because it closes an alert that
+/// subscribers saw. Every other kind waits for the silence to end. `is_silenced` is only
+/// called when something would be sent, since most evaluations send nothing.
+pub(super) fn decide(
+    state: &mut RuleState,
+    policy: &Policy,
+    is_silenced: impl FnOnce() -> bool,
+    at: DateTime<Utc>,
+) -> Option<Decision> {
+    let notified = state.notified;
+    let target = if state.flapping {
+        Notified::Flapping
+    } else {
+        Notified::of(state.state)
+    };
+
+    let kind = match (notified, target) {
+        _ if notified == target => {
+            if !is_reminder_due(state, policy, at) {
+                return None;
+            }
+            NotificationKind::Reminder
+        }
+        (_, Notified::Flapping) => NotificationKind::Flapping,
+        (Notified::Ok, Notified::NoData) if !policy.notify_no_data => return None,
+        // Sent even when the rule does not ask for no_data: subscribers who were told it
+        // fires must learn that the alert can no longer be confirmed.
+        (_, Notified::NoData) => NotificationKind::NoData,
+        (Notified::Warning, Notified::Critical) => NotificationKind::Escalated,
+        (Notified::Critical, Notified::Warning) => NotificationKind::Downgraded,
+        (_, Notified::Warning | Notified::Critical) => NotificationKind::Firing,
+        (_, Notified::Ok) => NotificationKind::Resolved,
+    };
+    if kind != NotificationKind::Resolved && is_silenced() {
+        return None;
+    }
+
+    let previous_level = notified.firing_level();
+    let level = match kind {
+        NotificationKind::Resolved => Level::Ok,
+        NotificationKind::NoData => previous_level.unwrap_or(policy.fallback_level),
+        NotificationKind::Flapping => {
+            flapping::notice_level(&state.datapoints, policy.flapping, policy.fallback_level)
+        }
+        _ => target.firing_level().unwrap_or(policy.fallback_level),
+    };
+
+    state.notified = target;
+    state.last_sent_at = Some(at);
+    match kind {
+        NotificationKind::Firing | NotificationKind::Resolved => state.reminders_sent = 0,
+        NotificationKind::Reminder => state.reminders_sent += 1,
+        _ => {}
+    }
+    Some(Decision {
+        kind,
+        level,
+        previous_level,
+    })
+}
+
+/// Is a reminder due for a rule whose subscribers already know it fires?
+fn is_reminder_due(state: &RuleState, policy: &Policy, at: DateTime<Utc>) -> bool {
+    let Some(interval) = policy.renotify_interval else {
+        return false;
+    };
+    let elapsed = |since: DateTime<Utc>| (at - since).to_std().is_ok_and(|e| e >= interval);
+    state.notified.firing_level().is_some()
+        && state.last_sent_at.is_none_or(elapsed)
+        && policy
+            .renotify_max
+            .is_none_or(|max| state.reminders_sent < max)
+}

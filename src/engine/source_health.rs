@@ -1,0 +1,116 @@
+//! The built-in health rule of each source: it breaches while the source fails, and
+//! follows the same lifecycle as any rule.
+
+use std::collections::BTreeMap;
+
+use super::level::Counting;
+use super::lifecycle::{self, Policy};
+use super::render::{self, About, Facts, Renderer, SPARKLINE_POINTS, Subject};
+use super::{Datapoint, EvaluationInput, RuleState, silence, transition};
+use crate::config::{Source, SourceHealth};
+use crate::model::{Level, Notification};
+
+/// The health rule of one source.
+pub(super) struct SourceRule<'a> {
+    /// The source's id.
+    source_id: &'a str,
+    /// `source-health:<source id>`.
+    id: String,
+    /// `Source <source id>`.
+    name: String,
+    /// `source: <source id>`, so that silences and filter policies can match it.
+    labels: BTreeMap<String, String>,
+}
+
+impl<'a> SourceRule<'a> {
+    /// The health rule of `source`.
+    pub(super) fn of(source: &'a Source) -> SourceRule<'a> {
+        SourceRule {
+            source_id: &source.id,
+            id: super::source_health_rule_id(&source.id),
+            name: format!("Source {}", source.id),
+            labels: BTreeMap::from([("source".to_string(), source.id.clone())]),
+        }
+    }
+
+    /// The rule id, as states are keyed.
+    pub(super) fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// Evaluates a source's health rule at `input.at`, pushing its notification, if any, onto
+/// `notifications`.
+pub(super) fn evaluate(
+    rule: &SourceRule<'_>,
+    settings: &SourceHealth,
+    input: &EvaluationInput<'_>,
+    renderer: &mut Renderer<'_>,
+    notifications: &mut Vec<Notification>,
+) -> RuleState {
+    let at = input.at;
+    let previous = input.states.get(&rule.id);
+    if let Some(previous) = previous.filter(|p| p.evaluated_at >= at) {
+        return previous.clone();
+    }
+    let keep = (settings.for_clause.datapoints as usize).max(SPARKLINE_POINTS);
+    let mut state = match previous {
+        Some(previous) => previous.carry_over(at, keep),
+        None => RuleState::new(at),
+    };
+
+    let failure = input.snapshot.failure_of(rule.source_id);
+    if let Some(failure) = failure {
+        state.last_error = Some(failure.error.clone());
+    }
+    let level = if failure.is_some() {
+        settings.level
+    } else {
+        Level::Ok
+    };
+    state.datapoints.push_back(Datapoint {
+        at,
+        value: None,
+        level: Some(level),
+        state: state.state,
+    });
+    let counted = Counting::At(level);
+    transition::advance(&mut state, counted, true, settings.for_clause, at);
+
+    let policy = Policy {
+        notify_no_data: false,
+        renotify_interval: settings.renotify_interval,
+        renotify_max: None,
+        flapping: None,
+        fallback_level: settings.level,
+    };
+    let is_silenced = || silence::is_silenced(&input.config.silences, &rule.id, &rule.labels, at);
+    if let Some(decision) = lifecycle::decide(&mut state, &policy, is_silenced, at) {
+        let len = state.datapoints.len();
+        let recent = state
+            .datapoints
+            .range(len.saturating_sub(SPARKLINE_POINTS)..);
+        // The sparkline draws failures high and healthy runs low.
+        let failures = recent.map(|d| d.level.map(|l| if l > Level::Ok { 1.0 } else { 0.0 }));
+        let facts = Facts {
+            decision,
+            value: None,
+            previous_value: None,
+            condition: None,
+            sparkline: render::draw(failures),
+            state_changes: 0,
+        };
+        let subject = Subject {
+            id: &rule.id,
+            name: &rule.name,
+            unit: "",
+            labels: &rule.labels,
+            about: About::SourceHealth {
+                source_id: rule.source_id,
+                error: state.last_error.clone().unwrap_or_default(),
+            },
+        };
+        notifications.push(renderer.notification(&subject, facts));
+    }
+    state
+}

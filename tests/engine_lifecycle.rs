@@ -1,0 +1,200 @@
+//! The state machine and its transitions: firing, escalated, downgraded, resolved, M of N
+//! and recovery. Each test steps one rule through time, one expectation per step.
+
+#[path = "engine/support.rs"]
+mod support;
+
+use support::*;
+
+#[test]
+fn a_rule_fires_once_stays_quiet_while_firing_and_resolves() {
+    let mut h = Harness::new(config(vec![rule("churn").critical("> 5").build()]));
+    h.step(Some(4.0), S::Ok, &[]);
+    h.step(Some(6.2), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(Some(7.0), S::Critical, &[]);
+    h.step(Some(3.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    h.step(Some(3.0), S::Ok, &[]);
+}
+
+#[test]
+fn warning_escalates_to_critical_then_downgrades_and_resolves() {
+    let rule = rule("churn").critical("> 5").warning("> 4").build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(4.5), S::Warning, &[(K::Firing, L::Warning)]);
+    h.step(Some(6.0), S::Critical, &[(K::Escalated, L::Critical)]);
+    h.step(Some(4.5), S::Warning, &[(K::Downgraded, L::Warning)]);
+    h.step(Some(1.0), S::Ok, &[(K::Resolved, L::Ok)]);
+}
+
+#[test]
+fn a_rule_can_fire_straight_at_critical_and_resolve_from_it() {
+    let rule = rule("churn").critical("> 5").warning("> 4").build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(9.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(Some(2.0), S::Ok, &[(K::Resolved, L::Ok)]);
+}
+
+#[test]
+fn notifications_carry_the_previous_notified_level() {
+    let rule = rule("churn").critical("> 5").warning("> 4").build();
+    let mut h = Harness::new(config(vec![rule]));
+    let fired = h.step(Some(4.5), S::Warning, &[(K::Firing, L::Warning)]);
+    assert_eq!(only(&fired).previous_level, None);
+    let escalated = h.step(Some(6.0), S::Critical, &[(K::Escalated, L::Critical)]);
+    assert_eq!(only(&escalated).previous_level, Some(L::Warning));
+    let resolved = h.step(Some(1.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    assert_eq!(only(&resolved).previous_level, Some(L::Critical));
+}
+
+#[test]
+fn two_of_three_fires_on_the_second_breach_not_the_first() {
+    let rule = rule("churn").critical("> 5").for_m_of_n(2, 3).build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(3.0), S::Ok, &[]);
+    h.step(Some(6.0), S::Pending, &[]);
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+}
+
+#[test]
+fn two_of_three_counts_breaches_that_are_not_consecutive() {
+    let rule = rule("churn").critical("> 5").for_m_of_n(2, 3).build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Pending, &[]);
+    h.step(Some(3.0), S::Ok, &[]);
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    // [3, 6, 3]: one breach of three.
+    h.step(Some(3.0), S::Ok, &[(K::Resolved, L::Ok)]);
+}
+
+#[test]
+fn a_pending_rule_that_recovers_notifies_nobody() {
+    let rule = rule("churn").critical("> 5").for_m_of_n(3, 3).build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Pending, &[]);
+    h.step(Some(6.0), S::Pending, &[]);
+    h.step(Some(3.0), S::Ok, &[]);
+    h.step(Some(3.0), S::Ok, &[]);
+}
+
+#[test]
+fn a_firing_rule_stays_firing_for_as_long_as_m_of_n_hold() {
+    let rule = rule("churn").critical("> 5").for_m_of_n(2, 3).build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Pending, &[]);
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    // [6, 6, 3]: still two of three.
+    h.step(Some(3.0), S::Critical, &[]);
+    // [6, 3, 3]: one of three.
+    h.step(Some(3.0), S::Ok, &[(K::Resolved, L::Ok)]);
+}
+
+#[test]
+fn a_downgrade_follows_m_of_n_like_any_level() {
+    let rule = rule("churn")
+        .critical("> 5")
+        .warning("> 4")
+        .for_m_of_n(2, 3)
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Pending, &[]);
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    // [6, 6, 4.5]: two of three still critical.
+    h.step(Some(4.5), S::Critical, &[]);
+    // [6, 4.5, 4.5]: one critical, three at warning or worse.
+    h.step(Some(4.5), S::Warning, &[(K::Downgraded, L::Warning)]);
+}
+
+#[test]
+fn a_breach_then_a_recovery_that_does_not_cross_the_recovery_line_stays_firing() {
+    let rule = rule("churn").critical("> 5").recovery("< 3.5").build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(Some(4.0), S::Critical, &[]);
+    h.step(Some(3.6), S::Critical, &[]);
+    h.step(Some(3.4), S::Ok, &[(K::Resolved, L::Ok)]);
+}
+
+#[test]
+fn crossing_the_recovery_line_without_having_fired_does_nothing() {
+    let rule = rule("churn").critical("> 5").recovery("< 3.5").build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(4.0), S::Ok, &[]);
+    h.step(Some(3.0), S::Ok, &[]);
+    h.step(Some(4.5), S::Ok, &[]);
+}
+
+#[test]
+fn a_rule_held_by_its_recovery_line_fires_again_without_a_new_notification() {
+    let rule = rule("churn").critical("> 5").recovery("< 3.5").build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(Some(4.0), S::Critical, &[]);
+    h.step(Some(6.0), S::Critical, &[]);
+}
+
+#[test]
+fn the_incident_timestamps_follow_the_state() {
+    let rule = rule("churn").critical("> 5").for_m_of_n(2, 2).build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Pending, &[]);
+    let state = h.state();
+    assert_eq!((state.active_at, state.fired_at), (Some(t0()), None));
+
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    let state = h.state();
+    assert_eq!(
+        (state.active_at, state.fired_at, state.last_sent_at),
+        (Some(t0()), Some(at(minutes(5))), Some(at(minutes(5))))
+    );
+
+    h.step(Some(1.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    let state = h.state();
+    assert_eq!(
+        (state.active_at, state.fired_at, state.resolved_at),
+        (None, None, Some(at(minutes(10))))
+    );
+}
+
+#[test]
+fn an_evaluation_at_an_already_evaluated_time_changes_nothing_and_sends_nothing() {
+    let mut h = Harness::new(config(vec![rule("churn").critical("> 5").build()]));
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    let before = h.states.clone();
+
+    let mut replayed = h.metrics(&[(METRIC, 1.0)]);
+    replayed.taken_at = t0();
+    let evaluation = kpiwatch::engine::evaluate(&kpiwatch::engine::EvaluationInput {
+        config: &h.config,
+        snapshot: &replayed,
+        baselines: &Default::default(),
+        states: &before,
+        at: t0(),
+    });
+
+    assert_eq!(
+        (evaluation.states, evaluation.notifications.len()),
+        (before, 0)
+    );
+}
+
+#[test]
+fn several_rules_are_evaluated_independently_and_notified_in_rule_order() {
+    let rules = vec![
+        rule("b-churn").metric("churn").critical("> 5").build(),
+        rule("a-uptime").metric("uptime").warning("< 99.9").build(),
+    ];
+    let mut h = Harness::new(config(rules));
+    let evaluation = h.evaluate(h.metrics(&[("churn", 6.0), ("uptime", 99.0)]));
+    let fired: Vec<(&str, K, L)> = evaluation
+        .notifications
+        .iter()
+        .map(|n| (n.rule.id.as_str(), n.kind, n.level))
+        .collect();
+    assert_eq!(
+        fired,
+        [
+            ("b-churn", K::Firing, L::Critical),
+            ("a-uptime", K::Firing, L::Warning)
+        ]
+    );
+}

@@ -1,0 +1,170 @@
+//! The notification document: its fields, default messages, and message and action
+//! templates.
+
+#[path = "engine/support.rs"]
+mod support;
+
+use support::*;
+
+fn churn() -> support::RuleBuilder {
+    rule("churn")
+        .name("Churn rate")
+        .unit("%")
+        .critical("> 5")
+        .label("team", "growth")
+}
+
+#[test]
+fn a_template_renders_every_documented_variable() {
+    let message = "{{ name }}|{{ id }}|{{ value }}|{{ unit }}|{{ condition }}|\
+                   {{ threshold }}|{{ previous_value }}|{{ change }}|{{ labels.team }}|\
+                   {{ level }}|{{ kind }}|{{ at }}";
+    let mut h = Harness::new(config(vec![churn().message(message).build()]));
+    h.step(Some(4.0), S::Ok, &[]);
+    let fired = h.step(Some(6.2), S::Critical, &[(K::Firing, L::Critical)]);
+    assert_eq!(
+        only(&fired).message,
+        "Churn rate|churn|6.2|%|> 5|5|4|+2.2|growth|critical|firing|2026-01-05T00:05:00Z"
+    );
+}
+
+#[test]
+fn a_resolve_renders_the_condition_that_fired_and_a_negative_change() {
+    let message = "{{ kind }}: {{ value }}{{ unit }} after {{ condition }} ({{ change }})";
+    let mut h = Harness::new(config(vec![churn().message(message).build()]));
+    h.step(Some(6.2), S::Critical, &[(K::Firing, L::Critical)]);
+    let resolved = h.step(Some(3.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    assert_eq!(only(&resolved).message, "resolved: 3% after > 5 (-3.2)");
+}
+
+#[test]
+fn a_template_shows_missing_values_as_missing() {
+    let message = "{{ value }} {{ previous_value }} {{ change }}";
+    let rule = churn()
+        .message(message)
+        .missing(kpiwatch::config::MissingData::Breaching)
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    let fired = h.step(None, S::Critical, &[(K::Firing, L::Critical)]);
+    assert_eq!(only(&fired).message, "missing missing missing");
+}
+
+#[test]
+fn the_action_is_a_template_too_and_the_runbook_is_carried() {
+    let rule = churn()
+        .action("Ask {{ labels.team }} to launch a retention campaign")
+        .runbook("https://wiki.example.com/runbooks/churn")
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    let fired = h.step(Some(6.2), S::Critical, &[(K::Firing, L::Critical)]);
+    let notification = only(&fired);
+    assert_eq!(
+        (notification.action.as_str(), notification.runbook.as_str()),
+        (
+            "Ask growth to launch a retention campaign",
+            "https://wiki.example.com/runbooks/churn"
+        )
+    );
+}
+
+#[test]
+fn a_template_that_fails_to_render_falls_back_to_the_default_message_and_says_why() {
+    let rule = churn()
+        .message("{{ value | no_such_filter }}")
+        .action("{% if %}")
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    let fired = h.step(Some(6.2), S::Critical, &[(K::Firing, L::Critical)]);
+    let notification = only(&fired);
+    assert!(
+        notification
+            .message
+            .starts_with("Churn rate is 6.2% (critical: > 5) (the message template failed: ")
+            && notification.message.contains("no_such_filter")
+            && notification
+                .message
+                .contains("(the action template failed: "),
+        "{}",
+        notification.message
+    );
+    assert_eq!(notification.action, "{% if %}");
+}
+
+#[test]
+fn default_messages_read_as_sentences() {
+    let mut h = Harness::new(config(vec![churn().warning("> 4").build()]));
+    let cases = [
+        (6.2, "Churn rate is 6.2% (critical: > 5)"),
+        (4.5, "Churn rate is 4.5% (warning: > 4)"),
+        (3.0, "Churn rate is back to normal at 3%"),
+    ];
+    for (value, message) in cases {
+        let evaluation = h.evaluate(h.metrics(&[(METRIC, value)]));
+        assert_eq!(only(&evaluation).message, message);
+    }
+}
+
+#[test]
+fn a_notification_carries_every_field_of_the_document() {
+    let rule = churn().runbook("https://wiki.example.com/churn").build();
+    let mut h = Harness::new(config(vec![rule]));
+    for value in [3.0, 4.0, 5.0] {
+        h.evaluate(h.metrics(&[(METRIC, value)]));
+    }
+    let fired = h.evaluate(h.metrics(&[(METRIC, 6.2)]));
+    let notification = only(&fired).clone();
+    assert_eq!(
+        notification,
+        kpiwatch::model::Notification {
+            version: "1".to_string(),
+            id: "churn/firing/2026-01-05T00:15:00Z".to_string(),
+            kind: K::Firing,
+            rule: kpiwatch::model::RuleRef {
+                id: "churn".to_string(),
+                name: "Churn rate".to_string(),
+            },
+            level: L::Critical,
+            previous_level: None,
+            value: Some(6.2),
+            unit: "%".to_string(),
+            condition: "> 5".to_string(),
+            previous_value: Some(5.0),
+            sparkline: "▁▃▅█".to_string(),
+            message: "Churn rate is 6.2% (critical: > 5)".to_string(),
+            action: String::new(),
+            runbook: "https://wiki.example.com/churn".to_string(),
+            labels: [("team".to_string(), "growth".to_string())].into(),
+            at: at(minutes(15)),
+            run_id: "run-4".to_string(),
+        }
+    );
+}
+
+#[test]
+fn the_sparkline_draws_the_last_twelve_values_with_gaps_for_missing_ones() {
+    let rule = churn()
+        .missing(kpiwatch::config::MissingData::Ignore)
+        .renotify(minutes(5))
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    for value in 1..=12 {
+        h.evaluate(h.metrics(&[(METRIC, f64::from(value))]));
+    }
+    let reminder = h.evaluate(h.snapshot());
+    assert_eq!(only(&reminder).sparkline, "▁▂▂▃▄▅▅▆▇▇█ ");
+}
+
+#[test]
+fn a_no_data_notice_names_no_condition() {
+    let rule = churn().notify_no_data().for_m_of_n(1, 3).build();
+    let mut h = Harness::new(config(vec![rule]));
+    let stale = h.step(None, S::NoData, &[(K::NoData, L::Critical)]);
+    let notification = only(&stale);
+    assert_eq!(
+        (
+            notification.condition.as_str(),
+            notification.message.as_str()
+        ),
+        ("", "Churn rate has no data: its last 3 values are missing")
+    );
+}
