@@ -196,3 +196,16 @@ fn an_expression_missing_one_of_its_metrics_is_missing() {
         &[(K::NoData, L::Warning)],
     );
 }
+
+#[test]
+fn data_returning_breaching_keeps_the_no_data_notice_until_the_rule_fires() {
+    let rule = rule("churn")
+        .critical("> 5")
+        .for_m_of_n(2, 2)
+        .notify_no_data()
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(None, S::NoData, &[(K::NoData, L::Critical)]);
+    h.step(Some(6.0), S::Pending, &[]);
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+}

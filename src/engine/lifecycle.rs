@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use super::state::Notified;
 use super::{RuleState, flapping};
 use crate::config::Flapping;
-use crate::model::{Level, NotificationKind};
+use crate::model::{AlertState, Level, NotificationKind};
 
 /// The notification settings of one rule.
 #[derive(Debug, Clone, Copy)]
@@ -55,10 +55,12 @@ pub(super) fn decide(
     at: DateTime<Utc>,
 ) -> Option<Decision> {
     let notified = state.notified;
-    let target = if state.flapping {
-        Notified::Flapping
-    } else {
-        Notified::of(state.state)
+    let target = match state.state {
+        _ if state.flapping => Notified::Flapping,
+        // Data that returns breaching is not yet news: the no_data notice stands until the
+        // rule fires or is ok, rather than being resolved and then fired a run later.
+        AlertState::Pending if notified == Notified::NoData => Notified::NoData,
+        computed => Notified::of(computed),
     };
 
     let kind = match (notified, target) {

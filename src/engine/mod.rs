@@ -4,6 +4,36 @@
 //! rules compare against, the previous rule states and the evaluation time T. It returns
 //! the new states and the notifications to send. It reads no clock, no environment and no
 //! file, so tests step it through time one evaluation at a time.
+//!
+//! One evaluation of one rule goes through the files below in order:
+//!
+//! - `value`: the metric or expression, its `change` against a baseline, or the
+//!   aggregate of a `window` of them;
+//! - `level`: the level the datapoint counts as, after the missing-data policy;
+//! - `transition`: M of N, recovery and no_data give the next state;
+//! - `flapping`: whether the rule changes state too often to be worth notifying;
+//! - `lifecycle` and `silence`: which notification is owed, and whether it may go now;
+//! - `render` and `sentence`: the notification document, with its message and action
+//!   templates or a default sentence.
+//!
+//! `source_health` runs the same steps for each source's built-in rule, and `removed`
+//! closes the open alerts of rules taken out of the config.
+//!
+//! Choices made where the product reference is silent:
+//!
+//! - A missing value never brings a firing rule back to ok. Under `missing` the rule
+//!   keeps its level until its whole window is missing, and then has no data; with a
+//!   recovery condition, only a value that meets it recovers.
+//! - A no_data notice is sent whenever subscribers were told the rule fires, even if the
+//!   rule does not ask for no_data, so that nobody trusts a stale alert. It goes at the
+//!   level they were told, else at the rule's most severe level; a flapping notice does too
+//!   when no datapoint in its window breaches.
+//! - A rule whose no_data (or flapping) notice was sent is resolved when it is ok again.
+//! - Resolves go through silences; every other kind waits for the silence to end.
+//! - Reminders are counted per incident: the count starts over with each `firing`. An
+//!   escalation or downgrade restarts the interval, not the count.
+//! - A percent `change` is in `%` whatever the metric's unit.
+//! - Removing a rule from the config closes its open alert with a resolve.
 
 mod flapping;
 mod level;
@@ -11,6 +41,7 @@ mod lifecycle;
 mod removed;
 mod render;
 mod rule;
+mod sentence;
 mod silence;
 mod source_health;
 mod state;
@@ -88,24 +119,25 @@ pub fn source_health_rule_id(source_id: &str) -> String {
 /// Source-health rules come first, in source order, then the config's rules in file order,
 /// so that a failing source is read before the rules its failure leaves without data.
 /// States of rules no longer in the config are dropped; an alert of theirs that
-/// subscribers still believe open is closed with a last resolve. A rule already evaluated at
-/// `input.at` or later keeps its state and sends nothing, so replaying a run is harmless.
+/// subscribers still believe open is closed with a last resolve. A rule already evaluated
+/// at `input.at` or later keeps its state and sends nothing, so replaying a run is
+/// harmless.
 pub fn evaluate(input: &EvaluationInput<'_>) -> Evaluation {
     let config = input.config;
-    let source_rules: Vec<SourceRule<'_>> = config.sources.iter().map(SourceRule::of).collect();
     let mut renderer = Renderer::new(input.at, &input.snapshot.run_id);
     let mut notifications = Vec::new();
-    let mut states = Vec::with_capacity(source_rules.len() + config.rules.len());
+    let mut states = Vec::with_capacity(config.sources.len() + config.rules.len());
 
-    for source in &source_rules {
+    for source in &config.sources {
+        let rule = SourceRule::of(source);
         let state = source_health::evaluate(
-            source,
+            &rule,
             &config.source_health,
             input,
             &mut renderer,
             &mut notifications,
         );
-        states.push((source.id().to_string(), state));
+        states.push((rule.into_id(), state));
     }
     for rule in &config.rules {
         let state = rule::evaluate(rule, input, &mut renderer, &mut notifications);

@@ -1,17 +1,17 @@
-//! Turning a decision into the notification document: the fields, the default sentences,
-//! and the rule's `message` and `action` templates.
+//! Turning a decision into the notification document: its fields, and the rule's
+//! `message` and `action` templates.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use minijinja::{AutoEscape, Environment, Value, context};
 
 use super::lifecycle::Decision;
-use crate::config::{Aggregate, Condition, MissingData, Rule, Template};
+use super::sentence::{MISSING, default_message, number, number_or_missing, signed_number};
+use crate::config::{Condition, Rule, Template};
 use crate::model::{Level, NOTIFICATION_VERSION, Notification, NotificationKind, RuleRef};
-use crate::notify::{format_value, sparkline};
+use crate::notify::sparkline;
 
 /// How many recent values a notification's sparkline draws.
 pub(super) const SPARKLINE_POINTS: usize = 12;
@@ -183,147 +183,6 @@ impl<'a> Renderer<'a> {
 pub(super) fn draw(values: impl Iterator<Item = Option<f64>>) -> String {
     let values: Vec<Option<f64>> = values.collect();
     sparkline(&values)
-}
-
-const MISSING: &str = "missing";
-
-fn number(value: f64) -> String {
-    format_value(value, "")
-}
-
-fn signed_number(value: f64) -> String {
-    let text = number(value);
-    if value > 0.0 && text != "0" {
-        format!("+{text}")
-    } else {
-        text
-    }
-}
-
-fn number_or_missing(value: Option<f64>) -> String {
-    value.map_or_else(|| MISSING.to_string(), number)
-}
-
-/// The sentence a notification carries when the rule has no `message`.
-fn default_message(subject: &Subject<'_>, facts: &Facts) -> String {
-    match &subject.about {
-        About::Rule(rule) => rule_message(rule, subject, facts),
-        About::SourceHealth { source_id, error } => {
-            source_message(source_id, error, facts.decision.kind)
-        }
-        About::Removed => match facts.decision.previous_level {
-            Some(level) => format!(
-                "{} was removed from the config, so its {level} alert is closed",
-                subject.id
-            ),
-            None => format!(
-                "{} was removed from the config, so its alert is closed",
-                subject.id
-            ),
-        },
-    }
-}
-
-fn rule_message(rule: &Rule, subject: &Subject<'_>, facts: &Facts) -> String {
-    let name = rule_description(rule);
-    let value = |signed: bool| match facts.value {
-        Some(v) if signed && v > 0.0 && number(v) != "0" => {
-            format!("+{}", format_value(v, subject.unit))
-        }
-        Some(v) => format_value(v, subject.unit),
-        None => MISSING.to_string(),
-    };
-    let Decision { kind, level, .. } = facts.decision;
-    let reason = match facts.condition {
-        Some(condition) => format!(" ({level}: {condition})"),
-        None => String::new(),
-    };
-    let still = if kind == NotificationKind::Reminder {
-        "still "
-    } else {
-        ""
-    };
-
-    match kind {
-        NotificationKind::Resolved => match facts.value {
-            Some(_) => format!("{name} is back to normal at {}", value(false)),
-            None => format!("{name} is back to normal"),
-        },
-        NotificationKind::NoData => {
-            let evaluations = rule.for_clause.datapoints;
-            let mut text = if evaluations <= 1 {
-                format!("{name} has no data: its value is missing")
-            } else {
-                format!("{name} has no data: its last {evaluations} values are missing")
-            };
-            if let Some(level) = facts.decision.previous_level {
-                let _ = write!(text, ", so its {level} alert can no longer be confirmed");
-            }
-            text
-        }
-        NotificationKind::Flapping => {
-            let evaluations = rule.flapping.map_or(0, |f| f.evaluations);
-            format!(
-                "{name} is flapping: its state changed {} times in its last {evaluations} \
-                 evaluations. Nothing more is sent until it holds one state for \
-                 {evaluations} evaluations",
-                facts.state_changes
-            )
-        }
-        _ if facts.value.is_none() && rule.missing == MissingData::Breaching => {
-            format!("{name} is {still}missing, which counts as breaching{reason}")
-        }
-        _ if facts.value.is_none() => {
-            format!("{name} is {still}{level}{reason}; its latest value is missing")
-        }
-        _ => match rule.change {
-            Some(change) => format!(
-                "{name} {still}changed by {} against {} ago{reason}",
-                value(true),
-                duration_text(change.vs)
-            ),
-            None => format!("{name} is {still}{}{reason}", value(false)),
-        },
-    }
-}
-
-/// The rule's name, with the window it aggregates: `Response time (avg of the last 5)`.
-fn rule_description(rule: &Rule) -> String {
-    match rule.window {
-        None => rule.name.clone(),
-        Some(window) => {
-            let aggregate = match window.aggregate {
-                Aggregate::Avg => "avg",
-                Aggregate::Min => "min",
-                Aggregate::Max => "max",
-                Aggregate::Sum => "sum",
-            };
-            format!("{} ({aggregate} of the last {})", rule.name, window.points)
-        }
-    }
-}
-
-fn source_message(source_id: &str, error: &str, kind: NotificationKind) -> String {
-    match kind {
-        NotificationKind::Resolved => {
-            format!("Source {source_id} is healthy again (last error: {error})")
-        }
-        NotificationKind::Reminder => format!("Source {source_id} is still failing: {error}"),
-        _ => format!("Source {source_id} is failing: {error}"),
-    }
-}
-
-/// A `change.vs` offset in its largest whole unit: `30d`, `6h`, `90m`.
-fn duration_text(duration: Duration) -> String {
-    let seconds = duration.as_secs();
-    let units = [(86_400, "d"), (3_600, "h"), (60, "m")];
-    match units
-        .iter()
-        .find(|(size, _)| seconds > 0 && seconds.is_multiple_of(*size))
-    {
-        Some((size, unit)) => format!("{}{unit}", seconds / size),
-        None => format!("{seconds}s"),
-    }
 }
 
 /// The level whose condition a notification names: the one it fires at, or for a resolve

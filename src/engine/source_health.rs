@@ -34,8 +34,8 @@ impl<'a> SourceRule<'a> {
     }
 
     /// The rule id, as states are keyed.
-    pub(super) fn id(&self) -> &str {
-        &self.id
+    pub(super) fn into_id(self) -> String {
+        self.id
     }
 }
 

@@ -1,7 +1,9 @@
 //! The `kpiwatch` binary end to end, as a user runs it: on a temporary copy of
 //! `examples/saas` with a temporary state file.
 
+mod history;
 mod run;
+mod schema;
 mod validate;
 
 use std::path::{Path, PathBuf};
