@@ -290,9 +290,8 @@ fn states(
         return Some(BTreeMap::new());
     };
     let expected = "`states`: a mapping of rule ids to states, as in `churn-rate: pending`,";
-    let mapping = fields::mapping(node, expected, report)?
-        .node()
-        .as_mapping()?;
+    let entries = fields::mapping(node, expected, report)?;
+    let mapping = node.as_mapping()?;
     let mut states = BTreeMap::new();
     let mut ok = true;
     for (key, value) in mapping.iter() {
@@ -300,8 +299,7 @@ fn states(
         if let Some(known) = known {
             known.check_rule(id, report.scalar_pos(key), report);
         }
-        let fields = Fields::new(node);
-        let state = fields::text(fields, key.as_str(), report)
+        let state = fields::text(entries, key.as_str(), report)
             .and_then(|text| named(text, STATES, "state", yaml::node_pos(value), report));
         match state {
             Some(state) => {
