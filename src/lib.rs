@@ -12,7 +12,8 @@
 //!   and the evaluation time in, new states and notifications out;
 //! - [`store`] keeps snapshots, rule states and the notification outbox;
 //! - [`notify`] renders and delivers notifications;
-//! - [`cycle`] wires one run of all of the above together.
+//! - [`cycle`] wires one run of all of the above together;
+//! - [`testing`] steps the engine through rule unit tests, for `kpiwatch test`.
 #![warn(missing_docs)]
 
 pub mod aws;
@@ -23,3 +24,4 @@ pub mod model;
 pub mod notify;
 pub mod sources;
 pub mod store;
+pub mod testing;

@@ -23,7 +23,7 @@ mod raw;
 mod schema;
 mod types;
 mod validate;
-mod yaml;
+pub(crate) mod yaml;
 
 use std::path::Path;
 
@@ -32,6 +32,7 @@ pub use error::{ConfigError, ConfigErrors};
 pub use expr::{Expr, ExprError};
 pub use schema::json_schema;
 pub use types::*;
+pub(crate) use validate::Report;
 pub use validate::TEMPLATE_VARIABLES;
 
 /// Reads and validates the config file at `path`. A file that cannot be read is one error

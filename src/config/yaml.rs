@@ -61,13 +61,36 @@ pub struct Document {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// What kind of file is being read, for the sentences about its top level.
+#[derive(Debug, Clone, Copy)]
+pub struct FileKind {
+    /// The file as a sentence names it: "the config".
+    pub name: &'static str,
+    /// Two of its top-level keys, to show what the file looks like.
+    pub keys: &'static str,
+    /// What to do instead of a YAML anchor.
+    pub instead_of_anchors: &'static str,
+}
+
+/// `kpiwatch.yaml`.
+pub const CONFIG_FILE: FileKind = FileKind {
+    name: "the config",
+    keys: "`sources` and `rules`",
+    instead_of_anchors: "repeat the value, or put shared rule settings under `defaults`",
+};
+
+/// Parses a config file; see [`parse_file`].
+pub fn parse(text: &str) -> Result<Document, Diagnostic> {
+    parse_file(text, CONFIG_FILE)
+}
+
 /// Parses YAML text whose top level must be a mapping.
 ///
 /// Quoted scalars are never coerced, so `"3"` stays a string where a number is expected,
 /// as a YAML 1.2 editor and the JSON Schema see it. A duplicate key is reported, and the
 /// parse is repeated keeping the last value so that the rest of the file is still checked;
 /// only the first duplicate can be found this way, because the parser stops at it.
-pub fn parse(text: &str) -> Result<Document, Diagnostic> {
+pub fn parse_file(text: &str, kind: FileKind) -> Result<Document, Diagnostic> {
     let strict = LoaderOptions::default()
         .prevent_coercion(true)
         .error_on_duplicate_keys(true);
@@ -75,13 +98,13 @@ pub fn parse(text: &str) -> Result<Document, Diagnostic> {
         Ok(root) => {
             return Ok(Document {
                 root,
-                diagnostics: second_document(text).into_iter().collect(),
+                diagnostics: second_document(text, kind).into_iter().collect(),
             });
         }
         Err(error) => error,
     };
 
-    let diagnostic = load_error(&error, text);
+    let diagnostic = load_error(&error, text, kind);
     if !matches!(error, marked_yaml::LoadError::DuplicateKey(_)) {
         return Err(diagnostic);
     }
@@ -97,7 +120,7 @@ pub fn parse(text: &str) -> Result<Document, Diagnostic> {
 
 /// The parser reads the first document of a stream and ignores the rest, so a `---` after
 /// content would silently drop everything below it.
-fn second_document(text: &str) -> Option<Diagnostic> {
+fn second_document(text: &str, kind: FileKind) -> Option<Diagnostic> {
     let mut seen_content = false;
     for (index, line) in text.lines().enumerate() {
         let is_marker = line
@@ -109,8 +132,11 @@ fn second_document(text: &str) -> Option<Diagnostic> {
                     line: index + 1,
                     column: 1,
                 },
-                "a second YAML document starts here, and would be ignored; the config is one \
-                 document, so remove this `---` and merge what follows into the first",
+                format!(
+                    "a second YAML document starts here, and would be ignored; {} is one \
+                     document, so remove this `---` and merge what follows into the first",
+                    kind.name
+                ),
             ));
         }
         let trimmed = line.trim_start();
@@ -121,20 +147,25 @@ fn second_document(text: &str) -> Option<Diagnostic> {
     None
 }
 
-fn load_error(error: &marked_yaml::LoadError, text: &str) -> Diagnostic {
+fn load_error(error: &marked_yaml::LoadError, text: &str, kind: FileKind) -> Diagnostic {
     use marked_yaml::LoadError;
     match error {
         LoadError::TopLevelMustBeMapping(mark) => Diagnostic::new(
             Pos::of(mark),
-            "the config must be a mapping with keys such as `sources` and `rules`",
+            format!(
+                "{} must be a mapping with keys such as {}",
+                kind.name, kind.keys
+            ),
         ),
         LoadError::TopLevelMustBeSequence(mark) => {
             Diagnostic::new(Pos::of(mark), "the top level must be a list")
         }
         LoadError::UnexpectedAnchor(mark) => Diagnostic::new(
             Source::new(text).anchor_before(Pos::of(mark)),
-            "YAML anchors and aliases are not supported; repeat the value, or put shared \
-             rule settings under `defaults`",
+            format!(
+                "YAML anchors and aliases are not supported; {}",
+                kind.instead_of_anchors
+            ),
         ),
         LoadError::MappingKeyMustBeScalar(mark) => Diagnostic::new(
             Pos::of(mark),

@@ -24,6 +24,8 @@ pub enum Command {
     Run(RunArgs),
     /// Check a config file and report every error with its position.
     Validate(ValidateArgs),
+    /// Run rule unit tests: feed metrics step by step, check the notifications that come out.
+    Test(TestArgs),
     /// Show stored values with their timestamps and a sparkline.
     History(HistoryArgs),
     /// Print the JSON Schema of the config file, for editor completion and checks.
@@ -81,6 +83,13 @@ pub struct RunArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub config: ConfigArg,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Test files; each names the config it tests. See docs/rule-tests.md.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod history;
 mod logging;
 mod run;
 mod schema;
+mod test;
 mod validate;
 
 use std::process::ExitCode;
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::validate(args),
+        Command::Test(args) => test::test(args),
         Command::History(args) => history::history(args),
         Command::Schema => schema::schema(),
     };

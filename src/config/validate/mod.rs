@@ -23,7 +23,7 @@ use marked_yaml::Node;
 use super::raw::{DurationText, RawConfig};
 use super::yaml::{self, Fields, Pos, closest};
 use super::{Config, ConfigErrors};
-use report::Report;
+pub(crate) use report::Report;
 
 pub use templates::TEMPLATE_VARIABLES;
 
