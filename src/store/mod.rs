@@ -1,7 +1,7 @@
 //! Where snapshots, rule states and the notification outbox live between runs.
 //!
 //! [`Store`] is the interface; [`SqliteStore`] is the embedded backend that the CLI uses by
-//! default. One contract test suite (`tests/store_contract.rs`) runs against every
+//! default. One contract test suite (`tests/store_contract/`) runs against every
 //! backend.
 //!
 //! A run talks to the store three times: [`Store::load`] what the evaluation needs,

@@ -3,6 +3,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kpiwatch::config::Config;
+use kpiwatch::notify::NotifierUrl;
+use kpiwatch::store::StoreUrl;
 
 use crate::exit::Exit;
 
@@ -56,6 +58,20 @@ pub struct StoreArg {
     /// The embedded state database.
     #[arg(long, default_value = ".kpiwatch/state.db")]
     pub state: PathBuf,
+
+    /// Another store instead: `dynamodb://TABLE` (AWS credentials and region from the
+    /// environment; `AWS_ENDPOINT_URL` for an emulator) or `sqlite://PATH`.
+    #[arg(long, value_name = "URL", conflicts_with = "state")]
+    pub store: Option<StoreUrl>,
+}
+
+impl StoreArg {
+    /// The store to open: `--store`, else the `--state` file.
+    pub fn url(&self) -> StoreUrl {
+        self.store
+            .clone()
+            .unwrap_or_else(|| StoreUrl::Sqlite(self.state.clone()))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -73,6 +89,10 @@ pub struct RunArgs {
     /// How notifications are printed.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
+
+    /// Publish notifications instead of printing them: `sns://TOPIC_ARN`.
+    #[arg(long, value_name = "URL")]
+    pub notify: Option<NotifierUrl>,
 
     /// Exit 1 when a rule is firing at this level or worse after the run, for CI jobs.
     #[arg(long, value_enum)]

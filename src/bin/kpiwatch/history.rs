@@ -1,7 +1,7 @@
 use kpiwatch::config::{Config, Rule, ValueSource};
 use kpiwatch::model::Snapshot;
 use kpiwatch::notify::{format_value, sparkline};
-use kpiwatch::store::{SqliteStore, Store};
+use kpiwatch::store;
 
 use crate::args::HistoryArgs;
 use crate::exit::Exit;
@@ -53,10 +53,15 @@ pub fn history(args: HistoryArgs) -> Exit {
 
 fn read_snapshots(args: &HistoryArgs) -> Result<Vec<Snapshot>, String> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let store = SqliteStore::open(&args.store.state).map_err(|e| e.to_string())?;
-    runtime
-        .block_on(store.snapshots(None, args.last))
-        .map_err(|e| e.to_string())
+    runtime.block_on(async {
+        let store = store::open(&args.store.url())
+            .await
+            .map_err(|e| e.to_string())?;
+        store
+            .snapshots(None, args.last)
+            .await
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// The rule's value before `change` and `window` are applied: what the snapshots hold.

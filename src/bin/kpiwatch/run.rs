@@ -2,9 +2,9 @@ use chrono::Utc;
 use kpiwatch::config::Config;
 use kpiwatch::cycle::{RunSummary, run_cycle};
 use kpiwatch::model::Level;
-use kpiwatch::notify::{ConsoleNotifier, OutputFormat};
+use kpiwatch::notify::{self, ConsoleNotifier, Notifier, OutputFormat};
 use kpiwatch::sources::Collector;
-use kpiwatch::store::SqliteStore;
+use kpiwatch::store;
 
 use crate::args::{FailOn, Output, RunArgs};
 use crate::exit::Exit;
@@ -32,19 +32,30 @@ pub fn run(args: RunArgs) -> Exit {
 }
 
 async fn cycle(config: &Config, args: &RunArgs) -> Result<RunSummary, String> {
-    let store = SqliteStore::open(&args.store.state).map_err(|e| e.to_string())?;
+    let store = store::open(&args.store.url())
+        .await
+        .map_err(|e| e.to_string())?;
     let collector = Collector::new().map_err(|e| e.to_string())?;
-    let format = match args.output {
-        Output::Text => OutputFormat::Text,
-        Output::Json => OutputFormat::Json,
+    let notifier: Box<dyn Notifier> = match &args.notify {
+        Some(url) => notify::open(url).await,
+        None => Box::new(ConsoleNotifier::stdout(match args.output {
+            Output::Text => OutputFormat::Text,
+            Output::Json => OutputFormat::Json,
+        })),
     };
-    let notifier = ConsoleNotifier::stdout(format);
     let at = args.at.unwrap_or_else(Utc::now);
     let run_id = uuid::Uuid::new_v4().to_string();
 
-    let summary = run_cycle(config, &collector, &store, &notifier, at, &run_id)
-        .await
-        .map_err(|e| e.to_string())?;
+    let summary = run_cycle(
+        config,
+        &collector,
+        store.as_ref(),
+        notifier.as_ref(),
+        at,
+        &run_id,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     report(&summary);
     Ok(summary)
 }
