@@ -125,6 +125,7 @@ fn a_notification_carries_every_field_of_the_document() {
             },
             level: L::Critical,
             previous_level: None,
+            incident_level: Some(L::Critical),
             value: Some(6.2),
             unit: "%".to_string(),
             condition: "> 5".to_string(),
@@ -167,4 +168,34 @@ fn a_no_data_notice_names_no_condition() {
         ),
         ("", "Churn rate has no data: its last 3 values are missing")
     );
+}
+
+#[test]
+fn every_notification_of_an_incident_carries_its_highest_level_until_the_resolve() {
+    let rule = churn().warning("> 4").build();
+    let mut h = Harness::new(config(vec![rule]));
+    let steps = [
+        (4.5, K::Firing, L::Warning, Some(L::Warning)),
+        (6.2, K::Escalated, L::Critical, Some(L::Critical)),
+        (4.5, K::Downgraded, L::Warning, Some(L::Critical)),
+        // The resolve of an incident that was once critical still says so, for a
+        // critical-only subscription to receive it.
+        (3.0, K::Resolved, L::Ok, Some(L::Critical)),
+        // A new incident starts from its own level.
+        (4.5, K::Firing, L::Warning, Some(L::Warning)),
+        (3.0, K::Resolved, L::Ok, Some(L::Warning)),
+    ];
+    for (value, kind, level, incident_level) in steps {
+        let evaluation = h.evaluate(h.metrics(&[(METRIC, value)]));
+        let notification = only(&evaluation);
+        assert_eq!(
+            (
+                notification.kind,
+                notification.level,
+                notification.incident_level
+            ),
+            (kind, level, incident_level),
+            "at value {value}"
+        );
+    }
 }

@@ -41,6 +41,8 @@ pub(super) struct Decision {
     pub level: Level,
     /// The firing level subscribers believed in before it, if they believed one.
     pub previous_level: Option<Level>,
+    /// The highest level notified in the incident, this notification included.
+    pub incident_level: Option<Level>,
 }
 
 /// Decides the notification this evaluation sends, and records it as sent in `state`.
@@ -94,6 +96,14 @@ pub(super) fn decide(
         _ => target.firing_level().unwrap_or(policy.fallback_level),
     };
 
+    let incident_level = match kind {
+        NotificationKind::Resolved => state.incident_level.take().or(previous_level),
+        _ => {
+            let reached = Some(level).filter(|l| *l != Level::Ok);
+            state.incident_level = state.incident_level.max(reached);
+            state.incident_level
+        }
+    };
     state.notified = target;
     state.last_sent_at = Some(at);
     match kind {
@@ -105,6 +115,7 @@ pub(super) fn decide(
         kind,
         level,
         previous_level,
+        incident_level,
     })
 }
 

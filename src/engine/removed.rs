@@ -29,6 +29,7 @@ pub(super) fn close_removed(
                 kind: NotificationKind::Resolved,
                 level: Level::Ok,
                 previous_level: state.notified.firing_level(),
+                incident_level: state.incident_level.or(state.notified.firing_level()),
             },
             value: None,
             previous_value: state.datapoints.back().and_then(|d| d.value),

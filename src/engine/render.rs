@@ -88,6 +88,7 @@ impl<'a> Renderer<'a> {
             kind,
             level,
             previous_level,
+            incident_level,
         } = facts.decision;
         let mut message = default_message(subject, &facts);
         let mut action = String::new();
@@ -127,6 +128,7 @@ impl<'a> Renderer<'a> {
             },
             level,
             previous_level,
+            incident_level,
             value: facts.value,
             unit: subject.unit.to_string(),
             condition: facts.condition.map(|c| c.to_string()).unwrap_or_default(),

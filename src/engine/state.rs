@@ -46,6 +46,10 @@ pub struct RuleState {
     /// Reminders sent since the incident was notified as firing, for `renotify_max`.
     #[serde(default)]
     pub reminders_sent: u32,
+    /// The highest level notified since the incident began, kept until its resolve is
+    /// sent, so that every notification of the incident can say how bad it got.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_level: Option<Level>,
     /// Source-health rules only: the last error the source reported, so that the resolve
     /// can still name it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,6 +70,7 @@ impl RuleState {
             notified: Notified::Ok,
             last_sent_at: None,
             reminders_sent: 0,
+            incident_level: None,
             last_error: None,
         }
     }
@@ -89,6 +94,7 @@ impl RuleState {
             notified: self.notified,
             last_sent_at: self.last_sent_at,
             reminders_sent: self.reminders_sent,
+            incident_level: self.incident_level,
             last_error: self.last_error.clone(),
         }
     }

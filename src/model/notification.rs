@@ -80,6 +80,11 @@ pub struct Notification {
     /// The level notified before this one, when there was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_level: Option<Level>,
+    /// The highest level the incident reached, this notification included: `critical` on
+    /// the resolve of an alert that was once critical, even after a downgrade. Absent only
+    /// for notifications that belong to no incident.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_level: Option<Level>,
     /// The rule's value at T; absent when the value is missing.
     pub value: Option<f64>,
     /// The rule's unit, such as `%` or `ms`; empty when the config gives none.

@@ -25,6 +25,10 @@ pub(crate) fn notification(
             NotificationKind::Escalated => Some(Level::Warning),
             _ => None,
         },
+        incident_level: match kind {
+            NotificationKind::Resolved | NotificationKind::Downgraded => Some(Level::Critical),
+            _ => Some(level).filter(|l| *l != Level::Ok),
+        },
         value,
         unit: "%".into(),
         condition: "> 5".into(),

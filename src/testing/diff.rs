@@ -182,6 +182,7 @@ mod tests {
             },
             level,
             previous_level: None,
+            incident_level: None,
             value,
             unit: "%".to_string(),
             condition: "> 5".to_string(),

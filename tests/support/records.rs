@@ -69,6 +69,7 @@ pub fn notification(rule: &str, at: DateTime<Utc>) -> Notification {
         },
         level: Level::Critical,
         previous_level: None,
+        incident_level: None,
         value: Some(6.2),
         unit: "%".into(),
         condition: "> 5".into(),

@@ -139,9 +139,12 @@ pub(super) fn attributes(notification: &Notification) -> BTreeMap<String, String
 /// misses that resolve. The engine knows the incident's peak; carrying it in the
 /// notification would close the gap.
 fn incident_severity(notification: &Notification) -> Level {
-    notification
+    let this_one = notification
         .level
-        .max(notification.previous_level.unwrap_or(Level::Ok))
+        .max(notification.previous_level.unwrap_or(Level::Ok));
+    notification
+        .incident_level
+        .map_or(this_one, |incident| incident.max(this_one))
 }
 
 /// SNS attribute names: up to 256 characters of letters, digits, `_`, `-` and `.`, without

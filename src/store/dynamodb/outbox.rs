@@ -241,6 +241,7 @@ mod tests {
             },
             level: Level::Critical,
             previous_level: None,
+            incident_level: None,
             value: Some(6.2),
             unit: "%".into(),
             condition: "> 5".into(),
