@@ -17,7 +17,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use thiserror::Error;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::config::Config;
 use crate::engine::{self, Baselines, EvaluationInput};
@@ -53,12 +53,17 @@ pub struct RunSummary {
     pub delivered: usize,
     /// Notifications still in the outbox after this run.
     pub undelivered: usize,
+    /// Notifications given up after failing for [`OUTBOX_MAX_AGE`]; each is logged at
+    /// error level with its id.
+    pub abandoned: usize,
 }
 
 impl RunSummary {
-    /// Did the run leave work undone, so that it should be retried?
+    /// Did the run leave work undone, or give some up? Either way the invocation should
+    /// fail: a retry delivers what is left, and an abandoned notification must show in the
+    /// function's error metric, not only in its log.
     pub fn left_work_undone(&self) -> bool {
-        self.undelivered > 0
+        self.undelivered > 0 || self.abandoned > 0
     }
 
     /// The worst level among the rules firing after this run.
@@ -66,6 +71,12 @@ impl RunSummary {
         self.firing.iter().map(|(_, level)| *level).max()
     }
 }
+
+/// How long a notification the notifier keeps refusing stays in the outbox. A topic that
+/// was deleted or a permission that was revoked would otherwise fail every run after it
+/// for ever; after a day of runs the notification is logged at error level with its id and
+/// given up. Its transition is still in the rule's stored state.
+pub const OUTBOX_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 
 /// Why a cycle could not complete. Everything else (failing sources, notifications the
 /// notifier refused) is reported in the [`RunSummary`] instead.
@@ -101,6 +112,7 @@ pub async fn run_cycle(
         notifications_new: 0,
         delivered: 0,
         undelivered: 0,
+        abandoned: 0,
     };
     let mut outbox = loaded.outbox;
 
@@ -154,9 +166,10 @@ pub async fn run_cycle(
     Ok(summary)
 }
 
-/// Sends the outbox and marks what was accepted. A failure to mark is logged, not fatal:
-/// the notifications were delivered, and the next run would send them again, which
-/// at-least-once delivery allows.
+/// Sends the outbox and marks what was accepted, and what has failed for longer than
+/// [`OUTBOX_MAX_AGE`], as sent. A failure to mark is logged, not fatal: the notifications
+/// were delivered, and the next run would send them again, which at-least-once delivery
+/// allows.
 async fn deliver(
     store: &dyn Store,
     notifier: &dyn Notifier,
@@ -167,17 +180,36 @@ async fn deliver(
         return;
     }
     let delivery = notifier.deliver(outbox).await;
+
+    let too_old = |n: &Notification| {
+        (summary.at - n.at)
+            .to_std()
+            .is_ok_and(|age| age > OUTBOX_MAX_AGE)
+    };
+    let mut abandoned = Vec::new();
     for (id, error) in &delivery.failed {
-        warn!(notification = %id, error = %error, "notification not accepted; kept in the outbox");
+        match outbox.iter().find(|n| &n.id == id).filter(|n| too_old(n)) {
+            Some(_) => {
+                error!(notification = %id, error = %error, "notification refused for over a day; given up");
+                abandoned.push(id.clone());
+            }
+            None => {
+                warn!(notification = %id, error = %error, "notification not accepted; kept in the outbox")
+            }
+        }
     }
     summary.delivered = delivery.accepted.len();
-    summary.undelivered = outbox.len() - delivery.accepted.len();
-    if delivery.accepted.is_empty() {
+    summary.abandoned = abandoned.len();
+    summary.undelivered = outbox.len() - delivery.accepted.len() - abandoned.len();
+
+    let done: Vec<String> = delivery.accepted.into_iter().chain(abandoned).collect();
+    if done.is_empty() {
         return;
     }
-    if let Err(error) = store.mark_sent(&delivery.accepted).await {
+    if let Err(error) = store.mark_sent(&done).await {
         warn!(%error, "delivered notifications not marked as sent; they may be sent again");
         summary.undelivered = outbox.len();
+        summary.abandoned = 0;
     }
 }
 

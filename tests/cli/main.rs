@@ -2,6 +2,7 @@
 //! `examples/saas` with a temporary state file.
 
 mod history;
+mod outbox;
 mod run;
 mod schema;
 mod validate;

@@ -74,12 +74,25 @@ pub enum InvocationError {
     /// The store could not be read or written; nothing this run evaluated is durable.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Notifications SNS did not accept; they stay in the outbox for the next run.
-    #[error("{undelivered} notifications not accepted by SNS; they stay in the outbox")]
+    /// Notifications SNS did not accept; they stay in the outbox for the next run, unless
+    /// they had been refused for longer than the outbox keeps them.
+    #[error(
+        "{undelivered} notifications not accepted by SNS; they stay in the outbox{}",
+        abandoned_note(*abandoned)
+    )]
     Undelivered {
-        /// How many.
+        /// How many stay in the outbox.
         undelivered: usize,
+        /// How many were given up.
+        abandoned: usize,
     },
+}
+
+fn abandoned_note(abandoned: usize) -> String {
+    match abandoned {
+        0 => String::new(),
+        n => format!("; {n} given up after being refused for more than a day"),
+    }
 }
 
 impl From<CycleError> for InvocationError {
@@ -153,11 +166,13 @@ impl Function {
             Ok(summary) if summary.left_work_undone() => {
                 error!(
                     undelivered = summary.undelivered,
+                    abandoned = summary.abandoned,
                     delivered = summary.delivered,
-                    "run incomplete: notifications left in the outbox"
+                    "run incomplete: notifications left in the outbox or given up"
                 );
                 Err(InvocationError::Undelivered {
                     undelivered: summary.undelivered,
+                    abandoned: summary.abandoned,
                 })
             }
             Ok(summary) => {

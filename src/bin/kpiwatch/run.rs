@@ -85,6 +85,12 @@ fn report(summary: &RunSummary) {
             n => format!(", {n} not delivered"),
         }
     );
+    if summary.abandoned > 0 {
+        eprintln!(
+            "{} notifications given up after failing for more than a day (see the log)",
+            summary.abandoned
+        );
+    }
 }
 
 fn verdict(summary: &RunSummary, fail_on: Option<FailOn>) -> Exit {
