@@ -4,7 +4,6 @@
 use crate::{Workspace, stderr};
 
 #[path = "../support/aws.rs"]
-#[allow(dead_code)]
 mod aws;
 
 fn run_with_missing_topic(workspace: &Workspace, at: &str) -> std::process::Output {
