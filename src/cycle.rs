@@ -190,11 +190,19 @@ async fn deliver(
     for (id, error) in &delivery.failed {
         match outbox.iter().find(|n| &n.id == id).filter(|n| too_old(n)) {
             Some(_) => {
-                error!(notification = %id, error = %error, "notification refused for over a day; given up");
+                error!(
+                    notification = %id,
+                    error = %error,
+                    "notification refused for over a day; given up"
+                );
                 abandoned.push(id.clone());
             }
             None => {
-                warn!(notification = %id, error = %error, "notification not accepted; kept in the outbox")
+                warn!(
+                    notification = %id,
+                    error = %error,
+                    "notification not accepted; kept in the outbox"
+                )
             }
         }
     }

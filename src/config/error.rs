@@ -1,7 +1,7 @@
 //! What is wrong with a config file, and where.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// One problem in a config file, at a 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +36,21 @@ impl std::error::Error for ConfigError {}
 pub struct ConfigErrors {
     /// The problems, first in the file first.
     pub errors: Vec<ConfigError>,
+}
+
+impl ConfigErrors {
+    /// The one error of a file that could not be read: at line 1, column 1, naming what
+    /// the file is (`the config file`) and the operating system's reason.
+    pub fn unreadable(path: &Path, what: &str, error: &std::io::Error) -> ConfigErrors {
+        ConfigErrors {
+            errors: vec![ConfigError {
+                file: path.to_path_buf(),
+                line: 1,
+                column: 1,
+                message: format!("cannot read {what}: {error}"),
+            }],
+        }
+    }
 }
 
 impl fmt::Display for ConfigErrors {

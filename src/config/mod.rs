@@ -40,14 +40,7 @@ pub use validate::TEMPLATE_VARIABLES;
 pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
     match std::fs::read_to_string(path) {
         Ok(text) => parse(&text, path),
-        Err(error) => Err(ConfigErrors {
-            errors: vec![ConfigError {
-                file: path.to_path_buf(),
-                line: 1,
-                column: 1,
-                message: format!("cannot read the config file: {error}"),
-            }],
-        }),
+        Err(error) => Err(ConfigErrors::unreadable(path, "the config file", &error)),
     }
 }
 

@@ -63,7 +63,11 @@ impl Collector {
                     snapshot.metrics.extend(flat.metrics);
                 }
                 Err(error) => {
-                    warn!(source = %source.id, error = %error, "source failed; its metrics are missing");
+                    warn!(
+                        source = %source.id,
+                        error = %error,
+                        "source failed; its metrics are missing"
+                    );
                     snapshot.failures.push(SourceFailure {
                         source_id: source.id.clone(),
                         error: error.to_string(),

@@ -34,21 +34,14 @@ pub use report::{render_file, render_summary};
 pub use runner::{ComparedText, StepFailure, TestOutcome, run, run_test};
 pub use series::MAX_STEPS;
 
-use crate::config::{ConfigError, ConfigErrors};
+use crate::config::ConfigErrors;
 
 /// Reads and validates the test file at `path`, and the config it names. A file that
 /// cannot be read is one error at line 1, column 1, naming the operating system's reason.
 pub fn load(path: &Path) -> Result<TestFile, ConfigErrors> {
     match std::fs::read_to_string(path) {
         Ok(text) => parse(&text, path),
-        Err(error) => Err(ConfigErrors {
-            errors: vec![ConfigError {
-                file: path.to_path_buf(),
-                line: 1,
-                column: 1,
-                message: format!("cannot read the test file: {error}"),
-            }],
-        }),
+        Err(error) => Err(ConfigErrors::unreadable(path, "the test file", &error)),
     }
 }
 
