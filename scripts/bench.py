@@ -5,14 +5,21 @@
   histories; the per-rule time at 10,000 against 1,000 says how linear it is;
 - memory: peak RSS of `kpiwatch run` (release build) on 10,000 metrics and 1,000 rules,
   against the same binary running 1 rule on 10 metrics;
+- start-up: how long the release `bootstrap` takes from exec to its first request for an
+  event, against the minimal `lambda_runtime` function of `examples/minimal_lambda.rs`
+  built the same way, alternating runs, both against a Runtime API stub on loopback;
 - zip: the size of the arm64 Lambda zip, if `cargo lambda build --release --arm64
   --output-format zip` has been run (scripts/test.sh does).
 
 Usage: scripts/bench.py            (from the repository root or anywhere)
 """
 
+import http.server
 import json
 import os
+import statistics
+import threading
+import time
 import pathlib
 import subprocess
 import sys
@@ -92,6 +99,60 @@ def memory():
     print(f"   ratio: {large / tiny:.2f}")
 
 
+class FirstPoll(http.server.BaseHTTPRequestHandler):
+    """A Runtime API stub that only notes when a function first asks for an event. It
+    never answers that request: the function is killed once it is measured."""
+
+    polled = threading.Event()
+
+    def do_GET(self):
+        if self.path.endswith("/runtime/invocation/next"):
+            FirstPoll.polled.set()
+            time.sleep(5)
+
+    def log_message(self, *args):
+        pass
+
+
+def time_to_first_poll(binary, port, extra_env):
+    env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}",
+               AWS_LAMBDA_FUNCTION_NAME="bench", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128",
+               AWS_LAMBDA_FUNCTION_VERSION="$LATEST", AWS_REGION="us-east-1", **extra_env)
+    FirstPoll.polled.clear()
+    started = time.monotonic()
+    process = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    if not FirstPoll.polled.wait(timeout=10):
+        process.kill()
+        sys.exit(f"{binary} never asked for an event")
+    elapsed = time.monotonic() - started
+    process.kill()
+    process.wait()
+    return elapsed
+
+
+def startup(runs=20):
+    print(f"== start-up: exec to first event request, release builds, {runs} runs each")
+    run(["cargo", "build", "--quiet", "--release", "--bin", "bootstrap",
+         "--example", "minimal_lambda"])
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FirstPoll)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    kpiwatch = str(ROOT / "target" / "release" / "bootstrap")
+    minimal = str(ROOT / "target" / "release" / "examples" / "minimal_lambda")
+    kpiwatch_env = {"KPIWATCH_TABLE": "kpiwatch",
+                    "KPIWATCH_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:kpiwatch"}
+    ours, theirs = [], []
+    for _ in range(runs):
+        ours.append(time_to_first_poll(kpiwatch, port, kpiwatch_env))
+        theirs.append(time_to_first_poll(minimal, port, {}))
+    server.shutdown()
+    ours_ms, theirs_ms = statistics.median(ours) * 1000, statistics.median(theirs) * 1000
+    print(f"   bootstrap:      median {ours_ms:6.2f} ms")
+    print(f"   minimal_lambda: median {theirs_ms:6.2f} ms")
+    print(f"   ratio: {ours_ms / theirs_ms:.2f} (target: at most 1.5)")
+
+
 def zip_size():
     print("== arm64 Lambda zip")
     path = ROOT / "target" / "lambda" / "bootstrap" / "bootstrap.zip"
@@ -105,4 +166,5 @@ def zip_size():
 if __name__ == "__main__":
     engine()
     memory()
+    startup()
     zip_size()

@@ -9,7 +9,10 @@ const DIR: &str = "tests/fixtures/config/invalid";
 
 /// A fixture file and the errors it must give, in file order: line, column, and a fragment
 /// of the message.
-type Row = (&'static str, &'static [(usize, usize, &'static str)]);
+use error_table::Row;
+
+#[path = "common/error_table.rs"]
+mod error_table;
 
 const ROWS: &[Row] = &[
     // YAML itself.
@@ -342,32 +345,7 @@ fn fixture(name: &str) -> PathBuf {
 
 #[test]
 fn every_invalid_file_gives_exactly_its_errors_with_positions() {
-    let mut failures = Vec::new();
-    for (name, expected) in ROWS {
-        let path = fixture(name);
-        let errors = match config::load(&path) {
-            Ok(_) => {
-                failures.push(format!("{name}: loaded without errors"));
-                continue;
-            }
-            Err(errors) => errors.errors,
-        };
-        let matches = errors.len() == expected.len()
-            && errors
-                .iter()
-                .zip(expected.iter())
-                .all(|(error, (line, column, fragment))| {
-                    error.file == path
-                        && error.line == *line
-                        && error.column == *column
-                        && error.message.contains(fragment)
-                });
-        if !matches {
-            let got: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            failures.push(format!("{name}: expected {expected:?}\n  got {got:#?}"));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    error_table::check(ROWS, fixture, config::load);
 }
 
 #[test]
