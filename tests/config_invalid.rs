@@ -259,8 +259,36 @@ const ROWS: &[Row] = &[
         &[(6, 24, "reads `env:` with no variable name")],
     ),
     (
-        "header_secret_reference",
-        &[(6, 24, "`secret:` references are not supported")],
+        "header_secret_without_name",
+        &[(
+            6,
+            24,
+            "header `Authorization` reads `secret:` with no secret name",
+        )],
+    ),
+    (
+        "header_secret_name_invalid",
+        &[(
+            6,
+            24,
+            "`kpiwatch api` is not a valid Secrets Manager secret name or ARN",
+        )],
+    ),
+    (
+        "header_secret_empty_json_key",
+        &[(6, 24, "`secret:kpiwatch/api#` names no JSON key")],
+    ),
+    (
+        "header_ssm_without_name",
+        &[(
+            6,
+            24,
+            "header `Authorization` reads `ssm:` with no parameter name",
+        )],
+    ),
+    (
+        "header_ssm_path_without_slash",
+        &[(6, 24, "must start with `/`: write `ssm:/kpiwatch/token`")],
     ),
     // Silences.
     (

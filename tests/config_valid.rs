@@ -83,6 +83,26 @@ fn sources_resolve_paths_and_read_headers_in_file_order() {
                 "Accept",
                 &SecretValue::Literal("application/json".to_string())
             ),
+            (
+                "X-Api-Key",
+                &SecretValue::SecretsManager {
+                    secret_id: "kpiwatch/api".to_string(),
+                    json_key: None
+                }
+            ),
+            (
+                "X-Client-Secret",
+                &SecretValue::SecretsManager {
+                    secret_id: "kpiwatch/oauth".to_string(),
+                    json_key: Some("client_secret".to_string())
+                }
+            ),
+            (
+                "X-Tenant",
+                &SecretValue::SsmParameter {
+                    name: "/kpiwatch/tenant".to_string()
+                }
+            ),
         ]
     );
 }
@@ -301,6 +321,22 @@ fn the_json_schema_carries_the_field_docs() {
         description.contains("How long stored snapshots are kept"),
         "{schema:#}"
     );
+}
+
+#[test]
+fn the_json_schema_documents_every_kind_of_header_reference() {
+    let schema = config::json_schema();
+    let description = schema["$defs"]["HttpSource"]["properties"]["headers"]["description"]
+        .as_str()
+        .unwrap_or_default();
+    for form in [
+        "`env:NAME`",
+        "`secret:NAME_OR_ARN`",
+        "`secret:NAME_OR_ARN#key`",
+        "`ssm:",
+    ] {
+        assert!(description.contains(form), "{form} in {description:?}");
+    }
 }
 
 #[test]

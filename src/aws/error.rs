@@ -108,9 +108,10 @@ where
 
 /// Is an AWS error code one that passes if the request is tried again?
 ///
-/// These are the throttling and server-side codes of DynamoDB, SNS and KMS (which SNS calls
-/// for encrypted topics), the reasons DynamoDB gives for cancelling a transaction, and
-/// expired credentials, which the credentials provider renews on the next attempt.
+/// These are the throttling and server-side codes of DynamoDB, SNS, Secrets Manager, SSM and
+/// KMS (which SNS, Secrets Manager and SSM call to decrypt), the reasons DynamoDB gives for
+/// cancelling a transaction, and expired credentials, which the credentials provider renews
+/// on the next attempt.
 pub fn is_retryable_code(code: &str) -> bool {
     matches!(
         code,
@@ -130,6 +131,7 @@ pub fn is_retryable_code(code: &str) -> bool {
             | "InternalError"
             | "InternalFailure"
             | "InternalServerError"
+            | "InternalServiceError"
             | "ServiceUnavailable"
             | "ServiceUnavailableException"
             | "RequestTimeout"
@@ -166,6 +168,15 @@ fn is_permanent_code(code: &str) -> bool {
             | "KMSInvalidState"
             | "KMSNotFound"
             | "KMSOptInRequired"
+            // Secrets Manager: a secret scheduled for deletion or disabled, a key it cannot
+            // use to decrypt.
+            | "InvalidRequestException"
+            | "InvalidParameterException"
+            | "DecryptionFailure"
+            // SSM: no such parameter, version or label, or a key it cannot decrypt with.
+            | "ParameterNotFound"
+            | "ParameterVersionNotFound"
+            | "InvalidKeyId"
     )
 }
 
@@ -210,6 +221,7 @@ mod tests {
             ("ProvisionedThroughputExceededException", 400),
             ("Throttled", 400),
             ("InternalServerError", 500),
+            ("InternalServiceError", 500),
             ("SomethingNew", 503),
             ("SomethingNew", 429),
         ] {
@@ -225,6 +237,8 @@ mod tests {
             ("AccessDeniedException", 400),
             ("NotFound", 404),
             ("AuthorizationError", 500),
+            ("ParameterNotFound", 400),
+            ("DecryptionFailure", 500),
             ("SomethingNew", 400),
         ] {
             let error = classify("GetItem", &service_error(code, status));

@@ -1,5 +1,6 @@
-//! What the DynamoDB store and the SNS notifier share: how SDK clients are configured, how
-//! every SDK error is classified, and the backoff used for the retries the SDK cannot do.
+//! What the DynamoDB store, the SNS notifier and the sources' secret reads share: how SDK
+//! clients are configured, how every SDK error is classified, and the backoff used for the
+//! retries the SDK cannot do.
 //!
 //! The clients come from [`load_sdk_config`], the standard provider chain with two
 //! settings of ours. It reads `AWS_REGION`, the credentials chain and `AWS_ENDPOINT_URL`,

@@ -76,6 +76,21 @@ pub enum SecretValue {
     Literal(String),
     /// `env:NAME`: read from the environment variable `NAME` at run time.
     Env(String),
+    /// `secret:ID` or `secret:ID#KEY`: the `SecretString` of an AWS Secrets Manager secret,
+    /// or one key of it when it holds a JSON object.
+    SecretsManager {
+        /// The secret's name or ARN, as `GetSecretValue` takes it.
+        secret_id: String,
+        /// The key to take from a JSON secret; `None` takes the whole string.
+        json_key: Option<String>,
+    },
+    /// `ssm:NAME`: an SSM Parameter Store parameter, a `SecureString` decrypted or a
+    /// `String` as is.
+    SsmParameter {
+        /// The parameter's name (`/kpiwatch/token`) or ARN, optionally with a `:version` or
+        /// `:label` selector, as `GetParameter` takes it.
+        name: String,
+    },
 }
 
 /// What a rule evaluates.

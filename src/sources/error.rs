@@ -3,6 +3,8 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+use super::SecretError;
+
 /// Why a source delivered no metrics. Every message names what failed and is safe to log:
 /// header values, which may be secrets, never appear in one.
 #[derive(Debug, Error)]
@@ -25,6 +27,14 @@ pub enum SourceError {
         header: String,
         /// The variable name.
         variable: String,
+    },
+    /// A `secret:` or `ssm:` header value could not be read from AWS.
+    #[error("header {header}: {reason}")]
+    Secret {
+        /// The header name.
+        header: String,
+        /// Which secret, and why; never its content.
+        reason: SecretError,
     },
     /// A header value is not valid in an HTTP header (a newline, say).
     #[error("header {header}: value is not a valid HTTP header value")]

@@ -3,6 +3,7 @@ use serde_json::Value;
 
 use super::error::body_start;
 use super::file::parse;
+use super::secrets::RunSecrets;
 use super::{MAX_DOCUMENT_BYTES, SourceError};
 use crate::config::{HttpSource, SecretValue};
 
@@ -18,6 +19,7 @@ pub(super) fn client() -> Result<reqwest::Client, SourceError> {
 pub(super) async fn fetch(
     client: &reqwest::Client,
     source: &HttpSource,
+    secrets: &RunSecrets<'_>,
 ) -> Result<Value, SourceError> {
     let timeout = source.timeout;
     let as_source_error = |error: reqwest::Error| {
@@ -33,7 +35,7 @@ pub(super) async fn fetch(
         .timeout(timeout)
         .header(ACCEPT, "application/json");
     for header in &source.headers {
-        let (name, value) = header_pair(&header.name, &header.value)?;
+        let (name, value) = header_pair(&header.name, &header.value, secrets).await?;
         request = request.header(name, value);
     }
     let mut response = request.send().await.map_err(as_source_error)?;
@@ -57,7 +59,11 @@ pub(super) async fn fetch(
     parse(&body)
 }
 
-fn header_pair(name: &str, value: &SecretValue) -> Result<(HeaderName, HeaderValue), SourceError> {
+async fn header_pair(
+    name: &str,
+    value: &SecretValue,
+    secrets: &RunSecrets<'_>,
+) -> Result<(HeaderName, HeaderValue), SourceError> {
     let invalid = || SourceError::InvalidHeader {
         header: name.to_string(),
     };
@@ -68,6 +74,16 @@ fn header_pair(name: &str, value: &SecretValue) -> Result<(HeaderName, HeaderVal
                 header: name.to_string(),
                 variable: variable.clone(),
             })?
+        }
+        SecretValue::SecretsManager { .. } | SecretValue::SsmParameter { .. } => {
+            let text = secrets.text_of(value).await.ok_or_else(invalid)?;
+            let text = text.map_err(|reason| SourceError::Secret {
+                header: name.to_string(),
+                reason,
+            })?;
+            // A secret saved from a file often ends with a newline, which HTTP forbids in a
+            // value; HTTP ignores surrounding whitespace anyway.
+            text.expose().trim().to_string()
         }
     };
     let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;

@@ -3,11 +3,18 @@
 //! A source that fails (unreadable, timed out, an HTTP error, a body that is not JSON)
 //! does not stop the run: its metrics are missing, and the failure is recorded in the
 //! snapshot, where the engine's source-health rule sees it.
+//!
+//! HTTP header values may be kept in AWS Secrets Manager or SSM Parameter Store: a
+//! [`SecretResolver`] reads them when a run first needs them, and keeps them for
+//! [`SECRET_MAX_AGE`].
 
 mod error;
 mod file;
 mod flatten;
 mod http;
+mod secrets;
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
@@ -15,33 +22,55 @@ use tracing::{debug, warn};
 
 pub use error::SourceError;
 pub use flatten::{FlatMetrics, flatten};
+pub use secrets::{SECRET_MAX_AGE, SecretError, SecretResolver};
 
 use crate::config::{Config, Source, SourceKind};
 use crate::model::{Snapshot, SourceFailure};
+use secrets::RunSecrets;
 
 /// The largest response body or file a source reads. A larger one is a failure rather
 /// than a memory spike: KPI documents are kilobytes, and a Lambda has little memory.
 pub const MAX_DOCUMENT_BYTES: usize = 8 * 1024 * 1024;
 
 /// Collects every source of a config concurrently. Built once at start-up: it holds the
-/// HTTP client and its connection pool.
+/// HTTP client and its connection pool, and the secrets read for headers with their cache.
+/// Clones share both.
 #[derive(Debug, Clone)]
 pub struct Collector {
     http: reqwest::Client,
+    secrets: Arc<SecretResolver>,
 }
 
 impl Collector {
-    /// Builds the collector. Makes no network call.
+    /// Builds the collector. Makes no network call. `secret:` and `ssm:` headers are read
+    /// with the standard AWS configuration, loaded when the first one is needed, so a config
+    /// without them needs no AWS credentials.
     pub fn new() -> Result<Collector, SourceError> {
         Ok(Collector {
             http: http::client()?,
+            secrets: Arc::new(SecretResolver::new()),
         })
+    }
+
+    /// Reads `secret:` and `ssm:` headers with `secrets` instead.
+    pub fn with_secrets(self, secrets: SecretResolver) -> Collector {
+        Collector {
+            secrets: Arc::new(secrets),
+            ..self
+        }
     }
 
     /// Collects all sources into one snapshot at `at`. Never fails: a failing source is
     /// recorded in [`Snapshot::failures`] instead.
     pub async fn collect(&self, config: &Config, at: DateTime<Utc>, run_id: &str) -> Snapshot {
-        let results = join_all(config.sources.iter().map(|s| self.collect_one(s))).await;
+        let secrets = RunSecrets::new(&self.secrets, config);
+        let results = join_all(
+            config
+                .sources
+                .iter()
+                .map(|source| self.collect_one(source, &secrets)),
+        )
+        .await;
 
         let mut snapshot = Snapshot::new(at, run_id);
         for (source, result) in config.sources.iter().zip(results) {
@@ -78,10 +107,14 @@ impl Collector {
         snapshot
     }
 
-    async fn collect_one(&self, source: &Source) -> Result<FlatMetrics, SourceError> {
+    async fn collect_one(
+        &self,
+        source: &Source,
+        secrets: &RunSecrets<'_>,
+    ) -> Result<FlatMetrics, SourceError> {
         let document = match &source.kind {
             SourceKind::File { path } => file::read(path).await?,
-            SourceKind::Http(http) => http::fetch(&self.http, http).await?,
+            SourceKind::Http(http) => http::fetch(&self.http, http, secrets).await?,
         };
         Ok(flatten(&document))
     }

@@ -6,6 +6,7 @@ mod concurrency;
 mod end_to_end;
 mod outbox;
 mod runtime_api;
+mod secrets;
 mod stack;
 #[path = "../support/mod.rs"]
 mod support;

@@ -3,7 +3,7 @@ use std::time::{Duration, Instant};
 use kpiwatch::config::{Header, HttpSource, SecretValue, SourceKind};
 use kpiwatch::sources::MAX_DOCUMENT_BYTES;
 
-use crate::server::{self, Behaviour};
+use crate::support::http_server::{self, Behaviour};
 use crate::{collect, failure};
 
 fn http(url: url::Url, timeout: Duration, headers: Vec<Header>) -> SourceKind {
@@ -16,7 +16,7 @@ fn http(url: url::Url, timeout: Duration, headers: Vec<Header>) -> SourceKind {
 
 #[tokio::test]
 async fn a_json_api_gives_flat_metrics_and_receives_the_configured_headers() {
-    let api = server::start(server::json(
+    let api = http_server::start(http_server::json(
         r#"{"growth":{"mrr":{"value":48200}},"ok":true}"#,
     ));
     // Cargo sets CARGO_PKG_NAME for every test process, so no test has to call the
@@ -49,8 +49,8 @@ async fn a_json_api_gives_flat_metrics_and_receives_the_configured_headers() {
 
 #[tokio::test]
 async fn a_server_that_never_answers_fails_at_the_timeout_and_others_still_deliver() {
-    let silent = server::start(Behaviour::Hang(Duration::from_secs(30)));
-    let healthy = server::start(server::json(r#"{"uptime": 99.95}"#));
+    let silent = http_server::start(Behaviour::Hang(Duration::from_secs(30)));
+    let healthy = http_server::start(http_server::json(r#"{"uptime": 99.95}"#));
     let started = Instant::now();
     let snapshot = collect(vec![
         (
@@ -76,7 +76,7 @@ async fn a_server_that_never_answers_fails_at_the_timeout_and_others_still_deliv
 
 #[tokio::test]
 async fn an_html_page_is_a_failure_that_quotes_its_start() {
-    let proxy = server::start(Behaviour::Respond {
+    let proxy = http_server::start(Behaviour::Respond {
         status: "200 OK",
         content_type: "text/html",
         body: b"<!DOCTYPE html>\n<html><body>Sign in</body></html>".to_vec(),
@@ -100,7 +100,7 @@ async fn an_html_page_is_a_failure_that_quotes_its_start() {
 
 #[tokio::test]
 async fn an_error_status_names_the_status_and_the_body() {
-    let api = server::start(Behaviour::Respond {
+    let api = http_server::start(Behaviour::Respond {
         status: "503 Service Unavailable",
         content_type: "text/plain",
         body: b"upstream overloaded".to_vec(),
@@ -118,7 +118,7 @@ async fn an_error_status_names_the_status_and_the_body() {
 
 #[tokio::test]
 async fn truncated_json_is_a_failure_with_its_position() {
-    let api = server::start(server::json(r#"{"retention": {"churnRate": 6."#));
+    let api = http_server::start(http_server::json(r#"{"retention": {"churnRate": 6."#));
     let snapshot = collect(vec![(
         "billing",
         http(api.url("/"), Duration::from_secs(5), vec![]),
@@ -131,7 +131,7 @@ async fn truncated_json_is_a_failure_with_its_position() {
 #[tokio::test]
 async fn a_body_over_the_limit_is_refused() {
     let huge = format!("[{}0]", "0,".repeat(MAX_DOCUMENT_BYTES / 2 + 1));
-    let api = server::start(Behaviour::Respond {
+    let api = http_server::start(Behaviour::Respond {
         status: "200 OK",
         content_type: "application/json",
         body: huge.into_bytes(),
@@ -164,7 +164,7 @@ async fn a_refused_connection_says_so() {
 
 #[tokio::test]
 async fn a_missing_environment_variable_fails_without_sending() {
-    let api = server::start(server::json("{}"));
+    let api = http_server::start(http_server::json("{}"));
     let headers = vec![Header {
         name: "Authorization".into(),
         value: SecretValue::Env("KPIWATCH_TEST_UNSET_VARIABLE".into()),
@@ -184,7 +184,7 @@ async fn a_missing_environment_variable_fails_without_sending() {
 #[tokio::test]
 async fn deep_nesting_is_refused_without_a_crash() {
     let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
-    let api = server::start(server::json(&deep));
+    let api = http_server::start(http_server::json(&deep));
     let snapshot = collect(vec![(
         "deep",
         http(api.url("/"), Duration::from_secs(5), vec![]),

@@ -1,9 +1,12 @@
-//! Sources against real inputs: JSON files on disk, and a real HTTP server on loopback
-//! that answers the way real APIs and proxies do, including not at all.
+//! Sources against real inputs: JSON files on disk, a real HTTP server on loopback that
+//! answers the way real APIs and proxies do, including not at all, and header values kept in
+//! Secrets Manager and SSM, read through the real SDK from moto server.
 
 mod file;
 mod http;
-mod server;
+mod secrets;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -25,6 +28,10 @@ fn config(sources: Vec<Source>) -> Config {
 }
 
 async fn collect(kinds: Vec<(&str, SourceKind)>) -> Snapshot {
+    collect_with(&Collector::new().unwrap(), kinds).await
+}
+
+async fn collect_with(collector: &Collector, kinds: Vec<(&str, SourceKind)>) -> Snapshot {
     let sources = kinds
         .into_iter()
         .map(|(id, kind)| Source {
@@ -33,10 +40,7 @@ async fn collect(kinds: Vec<(&str, SourceKind)>) -> Snapshot {
         })
         .collect();
     let at = Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap();
-    Collector::new()
-        .unwrap()
-        .collect(&config(sources), at, "run-1")
-        .await
+    collector.collect(&config(sources), at, "run-1").await
 }
 
 fn failure(snapshot: &Snapshot, source: &str) -> String {

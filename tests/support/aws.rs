@@ -275,3 +275,69 @@ pub async fn counted_clients() -> (aws_sdk_dynamodb::Client, aws_sdk_sns::Client
     );
     (dynamodb, sns, counter)
 }
+
+/// Secrets Manager and SSM clients for the emulator, both counted by one counter.
+pub async fn counted_secret_clients() -> (
+    aws_sdk_secretsmanager::Client,
+    aws_sdk_ssm::Client,
+    CallCounter,
+) {
+    let config = sdk_config().await;
+    let counter = CallCounter::default();
+    let secrets_manager = aws_sdk_secretsmanager::Client::from_conf(
+        aws_sdk_secretsmanager::config::Builder::from(&config)
+            .interceptor(counter.clone())
+            .build(),
+    );
+    let ssm = aws_sdk_ssm::Client::from_conf(
+        aws_sdk_ssm::config::Builder::from(&config)
+            .interceptor(counter.clone())
+            .build(),
+    );
+    (secrets_manager, ssm, counter)
+}
+
+/// Creates a secret holding `text` and returns its ARN.
+pub async fn create_secret(
+    client: &aws_sdk_secretsmanager::Client,
+    name: &str,
+    text: &str,
+) -> String {
+    let output = client
+        .create_secret()
+        .name(name)
+        .secret_string(text)
+        .send()
+        .await
+        .expect("create secret");
+    output.arn().expect("secret ARN").to_string()
+}
+
+/// Stores a new version of a secret, as a rotation does.
+pub async fn rotate_secret(client: &aws_sdk_secretsmanager::Client, name: &str, text: &str) {
+    client
+        .put_secret_value()
+        .secret_id(name)
+        .secret_string(text)
+        .send()
+        .await
+        .expect("put secret value");
+}
+
+/// Creates or overwrites a parameter.
+pub async fn put_parameter(
+    client: &aws_sdk_ssm::Client,
+    name: &str,
+    text: &str,
+    kind: aws_sdk_ssm::types::ParameterType,
+) {
+    client
+        .put_parameter()
+        .name(name)
+        .value(text)
+        .r#type(kind)
+        .overwrite(true)
+        .send()
+        .await
+        .expect("put parameter");
+}

@@ -1,4 +1,5 @@
 //! Helpers shared by the integration tests.
 
 pub mod aws;
+pub mod http_server;
 pub mod records;

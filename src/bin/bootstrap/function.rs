@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use kpiwatch::config::{self, Config, ConfigErrors};
 use kpiwatch::cycle::{CycleError, RunSummary, run_cycle};
 use kpiwatch::notify::{NotifierUrlError, SnsNotifier, TopicArn};
-use kpiwatch::sources::{Collector, SourceError};
+use kpiwatch::sources::{Collector, SecretResolver, SourceError};
 use kpiwatch::store::{DynamoStore, StoreError};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
@@ -130,9 +130,9 @@ impl Function {
         let table = required("KPIWATCH_TABLE", "set it to the DynamoDB table's name")?;
         let topic: TopicArn =
             required("KPIWATCH_TOPIC_ARN", "set it to the SNS topic's ARN")?.parse()?;
-        let collector = Collector::new()?;
-
         let aws = kpiwatch::aws::load_sdk_config().await;
+        let collector = Collector::new()?.with_secrets(SecretResolver::from_sdk_config(&aws));
+
         Ok(Function {
             config,
             collector,

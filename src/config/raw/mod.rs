@@ -109,8 +109,12 @@ pub struct RawHttpSource {
     /// How long the whole request may take, connection included. Default `10s`; more than
     /// zero and at most `5m`.
     pub timeout: Option<DurationText>,
-    /// Request headers. A value `env:NAME` is read from the environment variable `NAME` at
-    /// run time, so that secrets stay out of the file.
+    /// Request headers. A value may instead name a secret, read at run time so that it
+    /// stays out of the file: `env:NAME` reads the environment variable `NAME`;
+    /// `secret:NAME_OR_ARN` the `SecretString` of an AWS Secrets Manager secret, and
+    /// `secret:NAME_OR_ARN#key` one key of a JSON secret; `ssm:/path/name` an SSM Parameter
+    /// Store parameter, decrypted when it is a `SecureString`. Secrets and parameters are
+    /// cached for five minutes, so a rotation is picked up within that time.
     #[serde(default)]
     pub headers: BTreeMap<String, ScalarText>,
 }

@@ -5,6 +5,7 @@
 //! after an error, so that the checks that depend on them still run; the [`Config`] is
 //! only handed out when no error was found.
 
+mod headers;
 mod report;
 mod rules;
 mod settings;

@@ -4,14 +4,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use marked_yaml::Node;
-use reqwest::header::{HeaderName, HeaderValue};
 
 use super::FirstSeen;
+use super::headers::check_headers;
 use super::report::Report;
 use super::values;
 use crate::config::raw::{RawFileSource, RawHttpSource, RawSource};
 use crate::config::yaml::Fields;
-use crate::config::{Header, HttpSource, SecretValue, Source, SourceKind};
+use crate::config::{HttpSource, Source, SourceKind};
 
 /// How long an HTTP source may take when the config does not say.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -119,7 +119,7 @@ fn check_http(
             }
         }
     };
-    let headers = check_headers(raw, fields.nested("headers"), report);
+    let headers = check_headers(&raw.headers, fields.nested("headers"), report);
     Some(SourceKind::Http(HttpSource {
         url: url?,
         timeout: timeout?,
@@ -154,79 +154,4 @@ fn check_url(text: &str, fields: Fields<'_>, report: &mut Report<'_>) -> Option<
         return None;
     }
     Some(url)
-}
-
-/// Checks headers in file order, which the raw map does not keep.
-fn check_headers(
-    raw: &RawHttpSource,
-    fields: Option<Fields<'_>>,
-    report: &mut Report<'_>,
-) -> Option<Vec<Header>> {
-    let Some(mapping) = fields.and_then(|fields| fields.node().as_mapping()) else {
-        return Some(Vec::new());
-    };
-    let mut headers = Vec::new();
-    let mut valid = true;
-    for (key, value_node) in mapping.iter() {
-        let name = key.as_str();
-        let Some(value) = raw.headers.get(name) else {
-            continue;
-        };
-        if HeaderName::from_bytes(name.as_bytes()).is_err() {
-            report.error(
-                report.scalar_pos(key),
-                format!(
-                    "`{name}` is not a valid HTTP header name: use letters, digits and \
-                     `!#$%&'*+-.^_|~`, with no spaces"
-                ),
-            );
-            valid = false;
-            continue;
-        }
-        let value_fields = Fields::new(value_node);
-        match check_header_value(name, &value.0) {
-            Ok(value) => headers.push(Header {
-                name: name.to_string(),
-                value,
-            }),
-            Err(message) => {
-                report.error(value_fields.pos(), message);
-                valid = false;
-            }
-        }
-    }
-    valid.then_some(headers)
-}
-
-fn check_header_value(name: &str, text: &str) -> Result<SecretValue, String> {
-    if let Some(variable) = text.strip_prefix("env:") {
-        let variable = variable.trim();
-        if variable.is_empty() {
-            return Err(format!(
-                "header `{name}` reads `env:` with no variable name; write `env:NAME`"
-            ));
-        }
-        if variable.contains(['=', '\0']) {
-            return Err(format!(
-                "header `{name}`: `{variable}` is not a valid environment variable name"
-            ));
-        }
-        return Ok(SecretValue::Env(variable.to_string()));
-    }
-    // A reference the reader might expect to be resolved would otherwise be sent as is.
-    for prefix in ["secret:", "ssm:"] {
-        if text.starts_with(prefix) {
-            return Err(format!(
-                "header `{name}`: `{prefix}` references are not supported; set an \
-                 environment variable from the secret and write `env:NAME`"
-            ));
-        }
-    }
-    if HeaderValue::from_str(text).is_err() {
-        return Err(format!(
-            "header `{name}` has a value HTTP does not allow: only visible ASCII characters, \
-             spaces and tabs, with no line breaks"
-        ));
-    }
-    Ok(SecretValue::Literal(text.to_string()))
 }

@@ -2,6 +2,8 @@
 //! canned behaviour. Raw sockets rather than a server framework so that it can misbehave
 //! on purpose: never answer, cut a body short, or send more than promised.
 
+#![allow(dead_code)]
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
