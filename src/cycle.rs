@@ -78,6 +78,14 @@ impl RunSummary {
 /// given up. Its transition is still in the rule's stored state.
 pub const OUTBOX_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 
+/// How long a run that finds this T already evaluated waits before it delivers the outbox.
+/// It covers the publishing time of the run that committed (one PublishBatch per ten
+/// notifications, usually well under a second). It narrows the race between two
+/// invocations for one T rather than closing it: a committing run still publishing after
+/// this long can have its notifications sent twice. A lease on the outbox entries, taken
+/// in the commit and released after delivery, would close it.
+pub const OUTBOX_SETTLE_TIME: Duration = Duration::from_secs(3);
+
 /// Why a cycle could not complete. Everything else (failing sources, notifications the
 /// notifier refused) is reported in the [`RunSummary`] instead.
 #[derive(Debug, Error)]
@@ -120,6 +128,13 @@ pub async fn run_cycle(
         Some(last) if last >= at => {
             summary.skipped = Some(format!("already evaluated at {}", last.to_rfc3339()));
             info!(last_evaluated_at = %last, "evaluation skipped, delivering the outbox only");
+            if !outbox.is_empty() {
+                // A duplicate invocation can load the outbox while the run that committed it
+                // is still publishing it; both would send it. Waiting for that run to finish
+                // and reading again leaves this one only what the other could not deliver.
+                tokio::time::sleep(OUTBOX_SETTLE_TIME).await;
+                outbox = store.load(&[]).await?.outbox;
+            }
         }
         expected => {
             let snapshot = collector.collect(config, at, run_id).await;

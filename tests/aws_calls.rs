@@ -84,7 +84,7 @@ impl Bench {
     async fn run(&self, at: &str) -> (RunSummary, BTreeMap<String, usize>) {
         self.counter.reset();
         let at: DateTime<Utc> = at.parse().unwrap();
-        let collector = Collector::new().unwrap();
+        let collector = Collector::new();
         let summary = run_cycle(
             &self.config,
             &collector,

@@ -115,9 +115,8 @@ async fn no_secret_value_reaches_a_log_line_even_at_trace() {
         source("missing", &api, &[tenant.clone(), missing]),
         source("refused", &refused, &[plain, token, tenant]),
     ]);
-    let collector = Collector::new()
-        .unwrap()
-        .with_secrets(SecretResolver::from_clients(secrets_manager, ssm));
+    let collector =
+        Collector::new().with_secrets(SecretResolver::from_clients(secrets_manager, ssm));
     let at = Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap();
 
     let captured = Captured::default();

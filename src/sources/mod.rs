@@ -14,7 +14,7 @@ mod flatten;
 mod http;
 mod secrets;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
@@ -35,9 +35,13 @@ pub const MAX_DOCUMENT_BYTES: usize = 8 * 1024 * 1024;
 /// Collects every source of a config concurrently. Built once at start-up: it holds the
 /// HTTP client and its connection pool, and the secrets read for headers with their cache.
 /// Clones share both.
-#[derive(Debug, Clone)]
+///
+/// The HTTP client is built on the first HTTP source, not at start-up: building it loads
+/// the system's trust store, which took as long as the rest of the Lambda's start-up
+/// together, and a config of file sources never needs it.
+#[derive(Debug, Clone, Default)]
 pub struct Collector {
-    http: reqwest::Client,
+    http: Arc<OnceLock<reqwest::Client>>,
     secrets: Arc<SecretResolver>,
 }
 
@@ -45,11 +49,8 @@ impl Collector {
     /// Builds the collector. Makes no network call. `secret:` and `ssm:` headers are read
     /// with the standard AWS configuration, loaded when the first one is needed, so a config
     /// without them needs no AWS credentials.
-    pub fn new() -> Result<Collector, SourceError> {
-        Ok(Collector {
-            http: http::client()?,
-            secrets: Arc::new(SecretResolver::new()),
-        })
+    pub fn new() -> Collector {
+        Collector::default()
     }
 
     /// Reads `secret:` and `ssm:` headers with `secrets` instead.
@@ -107,6 +108,14 @@ impl Collector {
         snapshot
     }
 
+    fn http_client(&self) -> Result<&reqwest::Client, SourceError> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let client = http::client()?;
+        Ok(self.http.get_or_init(|| client))
+    }
+
     async fn collect_one(
         &self,
         source: &Source,
@@ -114,7 +123,7 @@ impl Collector {
     ) -> Result<FlatMetrics, SourceError> {
         let document = match &source.kind {
             SourceKind::File { path } => file::read(path).await?,
-            SourceKind::Http(http) => http::fetch(&self.http, http, secrets).await?,
+            SourceKind::Http(http) => http::fetch(self.http_client()?, http, secrets).await?,
         };
         Ok(flatten(&document))
     }

@@ -28,7 +28,7 @@ fn config(sources: Vec<Source>) -> Config {
 }
 
 async fn collect(kinds: Vec<(&str, SourceKind)>) -> Snapshot {
-    collect_with(&Collector::new().unwrap(), kinds).await
+    collect_with(&Collector::new(), kinds).await
 }
 
 async fn collect_with(collector: &Collector, kinds: Vec<(&str, SourceKind)>) -> Snapshot {

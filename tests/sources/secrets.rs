@@ -45,7 +45,7 @@ impl Emulator {
     fn collector(&self, max_age: Duration) -> Collector {
         let resolver = SecretResolver::from_clients(self.secrets_manager.clone(), self.ssm.clone())
             .with_max_age(max_age);
-        Collector::new().unwrap().with_secrets(resolver)
+        Collector::new().with_secrets(resolver)
     }
 
     async fn secret(&self, name: &str, text: &str) {
@@ -341,7 +341,7 @@ async fn distinct_secrets_of_a_run_are_read_concurrently() {
             .interceptor(in_flight.clone())
             .build(),
     );
-    let collector = Collector::new().unwrap().with_secrets(
+    let collector = Collector::new().with_secrets(
         SecretResolver::from_clients(secrets_manager, aws.ssm.clone())
             .with_max_age(Duration::from_secs(300)),
     );

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use kpiwatch::config::{self, Config, ConfigErrors};
 use kpiwatch::cycle::{CycleError, RunSummary, run_cycle};
 use kpiwatch::notify::{NotifierUrlError, SnsNotifier, TopicArn};
-use kpiwatch::sources::{Collector, SecretResolver, SourceError};
+use kpiwatch::sources::{Collector, SecretResolver};
 use kpiwatch::store::{DynamoStore, StoreError};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
@@ -48,9 +48,6 @@ pub enum InitError {
     /// `KPIWATCH_TOPIC_ARN` is not a topic ARN.
     #[error("KPIWATCH_TOPIC_ARN: {0}")]
     TopicArn(#[from] NotifierUrlError),
-    /// The HTTP client for the sources could not be built.
-    #[error(transparent)]
-    Sources(#[from] SourceError),
 }
 
 impl InitError {
@@ -59,7 +56,6 @@ impl InitError {
         match self {
             InitError::Config { .. } => "InvalidConfig",
             InitError::MissingVariable(..) | InitError::TopicArn(_) => "InvalidEnvironment",
-            InitError::Sources(_) => "SourcesUnavailable",
         }
     }
 }
@@ -131,7 +127,7 @@ impl Function {
         let topic: TopicArn =
             required("KPIWATCH_TOPIC_ARN", "set it to the SNS topic's ARN")?.parse()?;
         let aws = kpiwatch::aws::load_sdk_config().await;
-        let collector = Collector::new()?.with_secrets(SecretResolver::from_sdk_config(&aws));
+        let collector = Collector::new().with_secrets(SecretResolver::from_sdk_config(&aws));
 
         Ok(Function {
             config,

@@ -35,7 +35,7 @@ async fn cycle(config: &Config, args: &RunArgs) -> Result<RunSummary, String> {
     let store = store::open(&args.store.url())
         .await
         .map_err(|e| e.to_string())?;
-    let collector = Collector::new().map_err(|e| e.to_string())?;
+    let collector = Collector::new();
     let notifier: Box<dyn Notifier> = match &args.notify {
         Some(url) => notify::open(url).await,
         None => Box::new(ConsoleNotifier::stdout(match args.output {
