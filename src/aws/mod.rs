@@ -15,15 +15,18 @@
 
 mod backoff;
 mod error;
+mod http;
 
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 pub use backoff::Backoff;
 pub use error::{AwsError, classify, is_retryable_code};
+pub use http::LazyHttpsClient;
 
 /// Attempts per call, the first included. The SDK waits with jittered exponential backoff
 /// between them. Three is the SDK's standard; more would let one throttled call use up a
@@ -41,6 +44,7 @@ const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 /// credentials, `AWS_ENDPOINT_URL`), standard retries and our timeouts.
 pub async fn load_sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(SharedHttpClient::new(LazyHttpsClient::default()))
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
         .timeout_config(
             TimeoutConfig::builder()
