@@ -10,21 +10,24 @@
 //! 3. evaluate the rules, a pure step;
 //! 4. `commit` the snapshot, states and new notifications together, guarded by the T seen
 //!    in step 1. If another run committed first, its notifications are its own to send;
-//! 5. deliver the outbox, then mark as sent only what the notifier accepted.
+//! 5. claim the outbox, a lease that one run at a time can hold, and read it again: what
+//!    another run delivered since step 1 is gone from it, and what this run committed is
+//!    in it unless another run has delivered it already;
+//! 6. deliver it, mark as sent only what the notifier accepted, and release the claim.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use thiserror::Error;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::config::Config;
 use crate::engine::{self, Baselines, EvaluationInput};
 use crate::model::{Level, Notification, SourceFailure};
 use crate::notify::Notifier;
 use crate::sources::Collector;
-use crate::store::{Commit, RunRecord, Store, StoreError};
+use crate::store::{Claim, Commit, RunRecord, Store, StoreError};
 
 /// What a cycle did, for the CLI's exit code, the Lambda's response and the log.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -78,13 +81,19 @@ impl RunSummary {
 /// given up. Its transition is still in the rule's stored state.
 pub const OUTBOX_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 
-/// How long a run that finds this T already evaluated waits before it delivers the outbox.
-/// It covers the publishing time of the run that committed (one PublishBatch per ten
-/// notifications, usually well under a second). It narrows the race between two
-/// invocations for one T rather than closing it: a committing run still publishing after
-/// this long can have its notifications sent twice. A lease on the outbox entries, taken
-/// in the commit and released after delivery, would close it.
-pub const OUTBOX_SETTLE_TIME: Duration = Duration::from_secs(3);
+/// How long a claim on the outbox lasts unless released: longer than a delivery can take
+/// (the function's timeout is 60 seconds), so that a run that dies mid-delivery blocks the
+/// outbox for at most this long. Its notifications are then delivered by the next run that
+/// claims, which may send again what the dead run sent and had not marked.
+pub const DELIVERY_LEASE: Duration = Duration::from_secs(120);
+
+/// How long a run waits for another run's claim on the outbox before it leaves the outbox
+/// to that run and reports it undelivered. Another run's delivery usually takes well under
+/// a second, one PublishBatch call per ten notifications.
+pub const CLAIM_WAIT: Duration = Duration::from_secs(5);
+
+/// How often a waiting run tries the claim again.
+const CLAIM_POLL: Duration = Duration::from_millis(200);
 
 /// Why a cycle could not complete. Everything else (failing sources, notifications the
 /// notifier refused) is reported in the [`RunSummary`] instead.
@@ -128,13 +137,6 @@ pub async fn run_cycle(
         Some(last) if last >= at => {
             summary.skipped = Some(format!("already evaluated at {}", last.to_rfc3339()));
             info!(last_evaluated_at = %last, "evaluation skipped, delivering the outbox only");
-            if !outbox.is_empty() {
-                // A duplicate invocation can load the outbox while the run that committed it
-                // is still publishing it; both would send it. Waiting for that run to finish
-                // and reading again leaves this one only what the other could not deliver.
-                tokio::time::sleep(OUTBOX_SETTLE_TIME).await;
-                outbox = store.load(&[]).await?.outbox;
-            }
         }
         expected => {
             let snapshot = collector.collect(config, at, run_id).await;
@@ -177,8 +179,54 @@ pub async fn run_cycle(
         }
     }
 
-    deliver(store, notifier, &outbox, &mut summary).await;
+    if !outbox.is_empty() {
+        claim_and_deliver(store, notifier, outbox.len(), &mut summary).await;
+    }
     Ok(summary)
+}
+
+/// Claims the outbox, delivers what it holds then, and releases the claim. While another run
+/// holds the claim, it tries again for up to [`CLAIM_WAIT`]; after that, the `known`
+/// notifications this run saw are reported undelivered, for a retry to find delivered or
+/// deliver. A store failure here is reported the same way: what was committed stays in the
+/// outbox.
+async fn claim_and_deliver(
+    store: &dyn Store,
+    notifier: &dyn Notifier,
+    known: usize,
+    summary: &mut RunSummary,
+) {
+    let run_id = summary.run_id.clone();
+    let give_up_at = Instant::now() + CLAIM_WAIT;
+    let outbox = loop {
+        let now = Utc::now();
+        let until = now + chrono::Duration::from_std(DELIVERY_LEASE).unwrap_or_default();
+        match store.claim_outbox(&run_id, now, until).await {
+            Ok(Claim::Claimed(outbox)) => break outbox,
+            Ok(Claim::Held { holder, until }) if Instant::now() < give_up_at => {
+                debug!(%holder, ?until, "another run is delivering the outbox; waiting");
+                tokio::time::sleep(CLAIM_POLL).await;
+            }
+            Ok(Claim::Held { holder, until }) => {
+                warn!(
+                    %holder,
+                    ?until,
+                    "another run is still delivering the outbox; left to it"
+                );
+                summary.undelivered = known;
+                return;
+            }
+            Err(error) => {
+                warn!(%error, "the outbox could not be claimed; it stays for the next run");
+                summary.undelivered = known;
+                return;
+            }
+        }
+    };
+    deliver(store, notifier, &outbox, summary).await;
+    if let Err(error) = store.release_outbox(&run_id).await {
+        warn!(%error, "the outbox claim was not released; it lapses by itself");
+    }
 }
 
 /// Sends the outbox and marks what was accepted, and what has failed for longer than

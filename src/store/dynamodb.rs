@@ -14,6 +14,8 @@
 //! | `run`           | `outbox#<T>#0000`...     | notifications of the commit at T not yet     |
 //! |                 |                          | delivered: gzip JSON `body`, `total`, and the|
 //! |                 |                          | `sent` string set                            |
+//! | `run`           | `lease`                  | the run delivering the outbox (`holder`) and |
+//! |                 |                          | when its claim lapses (`until`)              |
 //! | `snapshot`      | `<T>`                    | the snapshot taken at T, gzip JSON, with     |
 //! |                 |                          | `expires_at` = T + retention                 |
 //! | `snapshot#part` | `<T>#0001`...            | further parts of large snapshots             |
@@ -25,18 +27,24 @@
 //!   one `Query` per distinct `change.vs` offset for its baseline snapshot;
 //! - [`Store::commit`]: one `TransactWriteItems` holding the head, the snapshot and the
 //!   outbox items;
-//! - [`Store::mark_sent`]: one `BatchWriteItem` deleting the delivered outbox items.
+//! - [`Store::claim_outbox`]: one conditional `UpdateItem` of the lease, and one `Query` of
+//!   the outbox items;
+//! - [`Store::mark_sent`]: one `BatchWriteItem` deleting the delivered outbox items;
+//! - [`Store::release_outbox`]: one conditional `DeleteItem` of the lease.
 //!
-//! With B baseline offsets and N new notifications, that is `2 + B` calls when N is 0 and
-//! `3 + B` otherwise, to which the notifier adds `ceil(N / 10)` `PublishBatch` calls.
+//! The last three happen only when there is something to deliver. With B baseline offsets
+//! and N new notifications, that is `2 + B` calls when N is 0 and the outbox was empty, and
+//! `6 + B` otherwise, to which the notifier adds `ceil(N / 10)` `PublishBatch` calls.
 //!
 //! Each piece that keeps the count flat is explained where it lives: compressed states in
-//! [`state`], the outbox in [`outbox`], the guarded transaction in [`commit`].
+//! [`state`], the outbox in [`outbox`], the guarded transaction in [`commit`],
+//! the delivery lease in [`lease`].
 
 mod batch;
 mod blob;
 mod commit;
 mod items;
+mod lease;
 mod outbox;
 mod snapshot;
 mod state;
@@ -57,9 +65,9 @@ use self::items::{
 };
 use self::outbox::{OutboxIndex, StoredOutboxItem};
 use self::state::RunPartition;
-use super::{Commit, Loaded, RunRecord, Store, StoreError};
+use super::{Claim, Commit, Loaded, RunRecord, Store, StoreError};
 use crate::aws::classify;
-use crate::model::Snapshot;
+use crate::model::{Notification, Snapshot};
 
 /// Snapshots, rule states and the outbox in one DynamoDB table.
 #[derive(Debug)]
@@ -193,9 +201,9 @@ impl DynamoStore {
         }
     }
 
-    /// Reads the outbox again, for ids this instance has not seen: marking sent from
-    /// another instance than the one that loaded or committed them.
-    async fn refresh_outbox(&self) -> Result<(), StoreError> {
+    /// Reads the outbox again, remembering which item holds which id, and returns the
+    /// notifications not yet sent.
+    async fn refresh_outbox(&self) -> Result<Vec<Notification>, StoreError> {
         let query = self
             .query(RUN_PARTITION)
             .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
@@ -207,7 +215,11 @@ impl DynamoStore {
             .map(StoredOutboxItem::read)
             .collect::<Result<Vec<_>, _>>()?;
         self.memory().outbox.replace(&stored);
-        Ok(())
+        Ok(stored
+            .iter()
+            .flat_map(StoredOutboxItem::unsent)
+            .cloned()
+            .collect())
     }
 }
 
@@ -283,12 +295,33 @@ impl Store for DynamoStore {
         Ok(committed)
     }
 
+    async fn claim_outbox(
+        &self,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Claim, StoreError> {
+        if let Some(held) = lease::take(&self.client, &self.table, holder, now, until).await? {
+            return Ok(Claim::Held {
+                holder: held.holder,
+                until: held.until,
+            });
+        }
+        Ok(Claim::Claimed(self.refresh_outbox().await?))
+    }
+
+    async fn release_outbox(&self, holder: &str) -> Result<(), StoreError> {
+        lease::release(&self.client, &self.table, holder).await
+    }
+
     async fn mark_sent(&self, notification_ids: &[String]) -> Result<(), StoreError> {
         if notification_ids.is_empty() {
             return Ok(());
         }
         let mut plan = self.memory().outbox.plan(notification_ids);
         if !plan.unknown.is_empty() {
+            // Ids this instance has not seen: marking sent from another instance than the
+            // one that claimed them.
             self.refresh_outbox().await?;
             plan = self.memory().outbox.plan(notification_ids);
         }

@@ -4,11 +4,13 @@
 //! default. One contract test suite (`tests/store_contract/`) runs against every
 //! backend.
 //!
-//! A run talks to the store three times: [`Store::load`] what the evaluation needs,
-//! [`Store::commit`] the snapshot, the new states and the new notifications together, and
-//! [`Store::mark_sent`] once the notifier has accepted them. The commit is guarded by the
+//! A run talks to the store in four steps: [`Store::load`] what the evaluation needs,
+//! [`Store::commit`] the snapshot, the new states and the new notifications together,
+//! [`Store::claim_outbox`] before delivering, and [`Store::mark_sent`] and
+//! [`Store::release_outbox`] once the notifier has answered. The commit is guarded by the
 //! evaluation time that `load` saw, so two invocations for the same T, or a retried one,
-//! cannot both commit, and so cannot both notify the same transition.
+//! cannot both commit. The claim is a lease on the whole outbox, so two runs cannot both
+//! deliver what one of them committed.
 
 mod dynamodb;
 mod error;
@@ -67,6 +69,21 @@ pub enum Commit {
     Superseded,
 }
 
+/// How a claim on the outbox ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// The caller holds the lease. These are the notifications not yet sent, read after the
+    /// lease was taken, oldest first.
+    Claimed(Vec<Notification>),
+    /// Another run holds the lease and has not released it.
+    Held {
+        /// The id of the run holding it.
+        holder: String,
+        /// When its lease lapses if it is not released first, when the store says.
+        until: Option<DateTime<Utc>>,
+    },
+}
+
 /// Storage for snapshots, rule states and the outbox.
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -77,6 +94,19 @@ pub trait Store: Send + Sync {
     /// Writes a run's snapshot, states and notifications atomically, if no other run has
     /// committed since `load`.
     async fn commit(&self, record: &RunRecord) -> Result<Commit, StoreError>;
+
+    /// Takes the lease on delivering the outbox for `holder` until `until`, unless another
+    /// holder's lease lasts beyond `now`, and then reads the unsent outbox. Claiming again
+    /// while holding the lease extends it.
+    async fn claim_outbox(
+        &self,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Claim, StoreError>;
+
+    /// Gives the lease up, if `holder` still holds it; otherwise does nothing.
+    async fn release_outbox(&self, holder: &str) -> Result<(), StoreError>;
 
     /// Marks outbox entries as delivered, by [`Notification::id`]. Unknown ids are ignored.
     async fn mark_sent(&self, notification_ids: &[String]) -> Result<(), StoreError>;

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
-use super::{Commit, Loaded, RunRecord, Store, StoreError};
+use super::{Claim, Commit, Loaded, RunRecord, Store, StoreError};
 use crate::engine::{RuleState, RuleStates};
 use crate::model::{Notification, Snapshot};
 
@@ -37,6 +37,11 @@ CREATE TABLE IF NOT EXISTS outbox (
     seq      INTEGER PRIMARY KEY AUTOINCREMENT,
     id       TEXT NOT NULL UNIQUE,
     document TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox_lease (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    holder   TEXT NOT NULL,
+    until_ms INTEGER NOT NULL
 );
 ";
 
@@ -145,25 +150,11 @@ impl Store for SqliteStore {
             baselines.push(document.map(|d| decode(&d, "snapshot")).transpose()?);
         }
 
-        let mut outbox = Vec::new();
-        let mut statement = connection
-            .prepare("SELECT document FROM outbox ORDER BY seq")
-            .map_err(classify)?;
-        let rows = statement
-            .query_map([], |row| row.get::<_, String>(0))
-            .map_err(classify)?;
-        for row in rows {
-            outbox.push(decode::<Notification>(
-                &row.map_err(classify)?,
-                "notification",
-            )?);
-        }
-
         Ok(Loaded {
             last_evaluated_at,
             states,
             baselines,
-            outbox,
+            outbox: read_outbox(&connection)?,
         })
     }
 
@@ -225,6 +216,55 @@ impl Store for SqliteStore {
         Ok(Commit::Committed)
     }
 
+    async fn claim_outbox(
+        &self,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Claim, StoreError> {
+        let mut connection = self.connection();
+        // IMMEDIATE, so that no other process can take the lease between the read and the
+        // write.
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(classify)?;
+        let current: Option<(String, i64)> = transaction
+            .query_row(
+                "SELECT holder, until_ms FROM outbox_lease WHERE id = 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(classify)?;
+        if let Some((other, until_ms)) = current
+            .filter(|(other, until_ms)| other != holder && *until_ms > now.timestamp_millis())
+        {
+            let until = DateTime::from_timestamp_millis(until_ms).ok_or_else(|| {
+                StoreError::Permanent(format!("corrupt outbox lease expiry {until_ms}"))
+            })?;
+            return Ok(Claim::Held {
+                holder: other,
+                until: Some(until),
+            });
+        }
+        transaction
+            .execute(
+                "INSERT OR REPLACE INTO outbox_lease (id, holder, until_ms) VALUES (1, ?1, ?2)",
+                params![holder, until.timestamp_millis()],
+            )
+            .map_err(classify)?;
+        let outbox = read_outbox(&transaction)?;
+        transaction.commit().map_err(classify)?;
+        Ok(Claim::Claimed(outbox))
+    }
+
+    async fn release_outbox(&self, holder: &str) -> Result<(), StoreError> {
+        self.connection()
+            .execute("DELETE FROM outbox_lease WHERE holder = ?1", [holder])
+            .map_err(classify)?;
+        Ok(())
+    }
+
     async fn mark_sent(&self, notification_ids: &[String]) -> Result<(), StoreError> {
         let mut connection = self.connection();
         let transaction = connection.transaction().map_err(classify)?;
@@ -263,6 +303,24 @@ impl Store for SqliteStore {
         snapshots.reverse();
         Ok(snapshots)
     }
+}
+
+/// The notifications not yet sent, oldest first.
+fn read_outbox(connection: &Connection) -> Result<Vec<Notification>, StoreError> {
+    let mut statement = connection
+        .prepare("SELECT document FROM outbox ORDER BY seq")
+        .map_err(classify)?;
+    let rows = statement
+        .query_map([], |row| row.get::<_, String>(0))
+        .map_err(classify)?;
+    let mut outbox = Vec::new();
+    for row in rows {
+        outbox.push(decode::<Notification>(
+            &row.map_err(classify)?,
+            "notification",
+        )?);
+    }
+    Ok(outbox)
 }
 
 fn read_last_evaluated_at(connection: &Connection) -> Result<Option<DateTime<Utc>>, StoreError> {

@@ -61,3 +61,21 @@ async fn dynamodb_concurrent_commits_for_the_same_guard_commit_once() {
     let second = DynamoStore::new(client, first.table());
     suite::concurrent_commits_for_the_same_guard_commit_once(&first, &second).await;
 }
+
+#[tokio::test]
+async fn dynamodb_a_claim_excludes_other_runs_until_released() {
+    suite::a_claim_excludes_other_runs_until_released(&open().await).await;
+}
+
+#[tokio::test]
+async fn dynamodb_a_lapsed_claim_passes_to_the_next_run() {
+    suite::a_lapsed_claim_passes_to_the_next_run(&open().await).await;
+}
+
+#[tokio::test]
+async fn dynamodb_concurrent_claims_grant_one() {
+    let first = open().await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let second = DynamoStore::new(client, first.table());
+    suite::concurrent_claims_grant_one(&first, &second).await;
+}

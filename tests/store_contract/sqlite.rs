@@ -67,6 +67,27 @@ async fn sqlite_concurrent_commits_for_the_same_guard_commit_once() {
 }
 
 #[tokio::test]
+async fn sqlite_a_claim_excludes_other_runs_until_released() {
+    let (_folder, store) = open();
+    suite::a_claim_excludes_other_runs_until_released(&store).await;
+}
+
+#[tokio::test]
+async fn sqlite_a_lapsed_claim_passes_to_the_next_run() {
+    let (_folder, store) = open();
+    suite::a_lapsed_claim_passes_to_the_next_run(&store).await;
+}
+
+#[tokio::test]
+async fn sqlite_concurrent_claims_grant_one() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("state.db");
+    let first = SqliteStore::open(&path).unwrap();
+    let second = SqliteStore::open(&path).unwrap();
+    suite::concurrent_claims_grant_one(&first, &second).await;
+}
+
+#[tokio::test]
 async fn sqlite_state_survives_reopening_the_file() {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("state.db");

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use kpiwatch::engine::{RuleState, RuleStates};
 use kpiwatch::model::{Notification, Snapshot, SourceFailure};
-use kpiwatch::store::{Commit, RunRecord, Store};
+use kpiwatch::store::{Claim, Commit, RunRecord, Store};
 use serde_json::json;
 
 const DAY: Duration = Duration::from_secs(86_400);
@@ -227,4 +227,103 @@ pub async fn concurrent_commits_for_the_same_guard_commit_once(
 
     let outbox = first.load(&[]).await.unwrap().outbox;
     assert_eq!(outbox.len(), 1);
+}
+
+/// The wall-clock instants the lease tests claim at, a minute apart, unrelated to T.
+fn clock(minute: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 3, 21, 0, 0).unwrap() + chrono::Duration::minutes(minute)
+}
+
+fn claimed_ids(claim: Claim) -> Vec<String> {
+    match claim {
+        Claim::Claimed(outbox) => outbox.into_iter().map(|n| n.id).collect(),
+        held => panic!("expected the claim to be granted, got {held:?}"),
+    }
+}
+
+pub async fn a_claim_excludes_other_runs_until_released(store: &dyn Store) {
+    commit_at(store, t(0), None, &["churn"], &["first", "second"]).await;
+
+    let claim = store
+        .claim_outbox("run-a", clock(0), clock(2))
+        .await
+        .unwrap();
+    assert_eq!(claimed_ids(claim), ["first", "second"]);
+    let refused = store
+        .claim_outbox("run-b", clock(1), clock(3))
+        .await
+        .unwrap();
+    assert_eq!(
+        refused,
+        Claim::Held {
+            holder: "run-a".into(),
+            until: Some(clock(2))
+        }
+    );
+    // The holder may claim again, which extends its lease.
+    let again = store
+        .claim_outbox("run-a", clock(1), clock(4))
+        .await
+        .unwrap();
+    assert_eq!(claimed_ids(again), ["first", "second"]);
+    let refused = store
+        .claim_outbox("run-b", clock(3), clock(5))
+        .await
+        .unwrap();
+    assert!(matches!(refused, Claim::Held { .. }), "{refused:?}");
+
+    // What the holder marks sent is gone for the next holder, which reads the outbox anew.
+    store.mark_sent(&["first".to_string()]).await.unwrap();
+    store.release_outbox("run-a").await.unwrap();
+    let claim = store
+        .claim_outbox("run-b", clock(3), clock(5))
+        .await
+        .unwrap();
+    assert_eq!(claimed_ids(claim), ["second"]);
+}
+
+pub async fn a_lapsed_claim_passes_to_the_next_run(store: &dyn Store) {
+    commit_at(store, t(0), None, &["churn"], &["first"]).await;
+    assert_eq!(
+        claimed_ids(
+            store
+                .claim_outbox("dead", clock(0), clock(2))
+                .await
+                .unwrap()
+        ),
+        ["first"]
+    );
+    // The holder never releases; after its expiry another run takes over.
+    let claim = store
+        .claim_outbox("next", clock(3), clock(5))
+        .await
+        .unwrap();
+    assert_eq!(claimed_ids(claim), ["first"]);
+    // A late release by the old holder leaves the new holder's lease alone.
+    store.release_outbox("dead").await.unwrap();
+    let refused = store
+        .claim_outbox("third", clock(4), clock(6))
+        .await
+        .unwrap();
+    assert_eq!(
+        refused,
+        Claim::Held {
+            holder: "next".into(),
+            until: Some(clock(5))
+        }
+    );
+}
+
+pub async fn concurrent_claims_grant_one(first: &dyn Store, second: &dyn Store) {
+    commit_at(first, t(0), None, &["churn"], &["only"]).await;
+    let (a, b) = tokio::join!(
+        first.claim_outbox("run-a", clock(0), clock(2)),
+        second.claim_outbox("run-b", clock(0), clock(2)),
+    );
+    let claims = [a.unwrap(), b.unwrap()];
+    let granted = claims
+        .iter()
+        .filter(|c| matches!(c, Claim::Claimed(_)))
+        .count();
+    assert_eq!(granted, 1, "{claims:?}");
 }

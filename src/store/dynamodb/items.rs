@@ -29,6 +29,8 @@ pub(super) const SNAPSHOT_PART_PARTITION: &str = "snapshot#part";
 pub(super) const STATE_HEAD: &str = "state";
 /// The sort key prefix of outbox items in [`RUN_PARTITION`].
 pub(super) const OUTBOX_PREFIX: &str = "outbox#";
+/// The sort key of the outbox lease in [`RUN_PARTITION`].
+pub(super) const LEASE: &str = "lease";
 
 /// Gzip-compressed JSON, or the first part of it.
 pub(super) const BODY: &str = "body";
@@ -46,6 +48,10 @@ pub(super) const EXPIRES_AT: &str = "expires_at";
 pub(super) const TOTAL: &str = "total";
 /// On an outbox item: the ids of its notifications already accepted by the notifier.
 pub(super) const SENT: &str = "sent";
+/// On the lease: the id of the run allowed to deliver the outbox.
+pub(super) const HOLDER: &str = "holder";
+/// On the lease: when it lapses, in [`time_key`] form, unless its holder releases it first.
+pub(super) const UNTIL: &str = "until";
 
 /// An instant as a sort key: RFC 3339 in UTC with nanoseconds, so every key has the same
 /// width and string order is time order.

@@ -9,13 +9,9 @@
 //! item's `sent` string set with `ADD`, which commutes, so two runs delivering the same
 //! outbox cannot undo each other. An item whose notifications are all sent is deleted.
 //!
-//! What this does not prevent: a run that loads after another run's commit and before that
-//! run marks its notifications sent finds them in the outbox and sends them too. Two
-//! invocations for the same T that start together both load before either commits, and the
-//! guard leaves the loser nothing to send; the duplicate needs one to start within the few
-//! milliseconds the other spends publishing. A delivery lease would close that window: an
-//! owner and an expiry written on each outbox item at commit, items leased by another run
-//! skipped at load, and the lease released when marking sent.
+//! Which run delivers is decided by the lease in [`super::lease`], not here: a run reads the
+//! outbox again once it holds the lease, so it never sends what another run delivered
+//! while it waited.
 
 use std::collections::{BTreeMap, HashSet};
 
