@@ -19,9 +19,9 @@ fn history_shows_stored_values_with_timestamps_and_a_sparkline() {
     assert_eq!(
         stdout(&output),
         "retention.churnRate: 3 snapshots\n\
-         \x20 2026-12-03T10:00:00+00:00  6.2\n\
-         \x20 2026-12-03T10:05:00+00:00  4.1\n\
-         \x20 2026-12-03T10:10:00+00:00  2\n\
+         \x20 2026-12-03T10:00:00Z  6.2\n\
+         \x20 2026-12-03T10:05:00Z  4.1\n\
+         \x20 2026-12-03T10:10:00Z  2\n\
          \x20 █▄▁\n"
     );
 

@@ -96,7 +96,7 @@ fn text_output_reads_as_one_line_per_notification() {
         !text.contains('\u{1b}'),
         "no colour codes when piped: {text:?}"
     );
-    assert!(stderr(&output).contains("rules evaluated at 2026-12-03T10:00:00+00:00"));
+    assert!(stderr(&output).contains("rules evaluated at 2026-12-03T10:00:00Z"));
 }
 
 #[test]

@@ -7,7 +7,7 @@ fn a_valid_config_gets_a_one_line_summary() {
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "kpiwatch.yaml: ok (1 sources, 16 rules, 0 silences)\n"
+        "kpiwatch.yaml: ok (1 source, 16 rules, 0 silences)\n"
     );
 }
 

@@ -1,3 +1,4 @@
+use chrono::SecondsFormat;
 use kpiwatch::config::{Config, Rule, ValueSource};
 use kpiwatch::model::Snapshot;
 use kpiwatch::notify::{format_value, sparkline};
@@ -5,6 +6,7 @@ use kpiwatch::store;
 
 use crate::args::HistoryArgs;
 use crate::exit::Exit;
+use crate::words::counted;
 
 /// Prints stored values with their timestamps and a sparkline: of one metric, of one
 /// rule, or, with neither, one line per rule.
@@ -77,10 +79,15 @@ fn series(snapshots: &[Snapshot], value: impl Fn(&Snapshot) -> Option<f64>) -> V
 }
 
 fn print_series(title: &str, unit: &str, snapshots: &[Snapshot], series: &[Option<f64>]) {
-    println!("{title}: {} snapshots", snapshots.len());
+    println!("{title}: {}", counted(snapshots.len(), "snapshot"));
     for (snapshot, value) in snapshots.iter().zip(series) {
         let text = value.map_or_else(|| "missing".to_string(), |v| format_value(v, unit));
-        println!("  {}  {text}", snapshot.taken_at.to_rfc3339());
+        println!(
+            "  {}  {text}",
+            snapshot
+                .taken_at
+                .to_rfc3339_opts(SecondsFormat::AutoSi, true)
+        );
     }
     println!("  {}", sparkline(series));
 }

@@ -9,6 +9,7 @@ mod run;
 mod schema;
 mod test;
 mod validate;
+mod words;
 
 use std::process::ExitCode;
 

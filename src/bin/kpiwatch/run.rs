@@ -1,4 +1,4 @@
-use chrono::Utc;
+use chrono::{SecondsFormat, SubsecRound, Utc};
 use kpiwatch::config::Config;
 use kpiwatch::cycle::{RunSummary, run_cycle};
 use kpiwatch::model::Level;
@@ -8,6 +8,7 @@ use kpiwatch::store;
 
 use crate::args::{FailOn, Output, RunArgs};
 use crate::exit::Exit;
+use crate::words::counted;
 
 /// Runs one cycle and maps its outcome to an exit code.
 pub fn run(args: RunArgs) -> Exit {
@@ -43,7 +44,9 @@ async fn cycle(config: &Config, args: &RunArgs) -> Result<RunSummary, String> {
             Output::Json => OutputFormat::Json,
         })),
     };
-    let at = args.at.unwrap_or_else(Utc::now);
+    // Whole seconds, like a scheduled event's time: notification ids and every rendering of
+    // T show seconds, so a finer T would only make the stored keys disagree with them.
+    let at = args.at.unwrap_or_else(|| Utc::now().trunc_subsecs(0));
     let run_id = uuid::Uuid::new_v4().to_string();
 
     let summary = run_cycle(
@@ -75,11 +78,10 @@ fn report(summary: &RunSummary) {
         .count();
     let warning = summary.firing.len() - critical;
     eprintln!(
-        "{} rules evaluated at {}: {critical} critical, {warning} warning; \
-         {} notifications sent{}",
-        summary.rules_evaluated,
-        summary.at.to_rfc3339(),
-        summary.delivered,
+        "{} evaluated at {}: {critical} critical, {warning} warning; {} sent{}",
+        counted(summary.rules_evaluated, "rule"),
+        summary.at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        counted(summary.delivered, "notification"),
         match summary.undelivered {
             0 => String::new(),
             n => format!(", {n} not delivered"),
@@ -87,8 +89,8 @@ fn report(summary: &RunSummary) {
     );
     if summary.abandoned > 0 {
         eprintln!(
-            "{} notifications given up after failing for more than a day (see the log)",
-            summary.abandoned
+            "{} given up after failing for more than a day (see the log)",
+            counted(summary.abandoned, "notification")
         );
     }
 }

@@ -1,5 +1,6 @@
 use crate::args::ValidateArgs;
 use crate::exit::Exit;
+use crate::words::counted;
 
 /// Prints every error with its position and exits 2, or a one-line summary and exits 0.
 pub fn validate(args: ValidateArgs) -> Exit {
@@ -7,21 +8,20 @@ pub fn validate(args: ValidateArgs) -> Exit {
     match kpiwatch::config::load(path) {
         Ok(config) => {
             println!(
-                "{}: ok ({} sources, {} rules, {} silences)",
+                "{}: ok ({}, {}, {})",
                 path.display(),
-                config.sources.len(),
-                config.rules.len(),
-                config.silences.len()
+                counted(config.sources.len(), "source"),
+                counted(config.rules.len(), "rule"),
+                counted(config.silences.len(), "silence")
             );
             Exit::Success
         }
         Err(errors) => {
             eprintln!("{errors}");
-            let count = errors.errors.len();
             eprintln!(
-                "{}: {count} error{}",
+                "{}: {}",
                 path.display(),
-                if count == 1 { "" } else { "s" }
+                counted(errors.errors.len(), "error")
             );
             Exit::InvalidInput
         }
