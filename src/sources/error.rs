@@ -62,6 +62,13 @@ pub enum SourceError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// The document is JSON, but a lone number, string, boolean or null, which names no
+    /// metric.
+    #[error("the document is {found}, not a JSON object or array of metrics")]
+    NotAContainer {
+        /// What it is instead, with its article: `a number`.
+        found: &'static str,
+    },
     /// The document is not JSON.
     #[error("not valid JSON: {reason}{}", body_hint(.body_start))]
     Malformed {

@@ -4,8 +4,14 @@
 //! are named by index (`regions.0.latency`). Only numbers become metrics. Strings,
 //! booleans and nulls are skipped and listed, so the debug log can say which; a KPI API
 //! that sends `"6.2"` as a string is better told than silently coerced.
+//!
+//! Two leaves can flatten to one name (`{"a.b": 1, "a": {"b": 2}}`). The leaf met first
+//! keeps it (object keys are visited in sorted order, so the choice is stable whatever
+//! order the server writes them in), and the others are listed, so that the collector can
+//! say so rather than let one value replace another unseen.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use serde_json::Value;
 
@@ -16,6 +22,9 @@ pub struct FlatMetrics {
     pub metrics: BTreeMap<String, f64>,
     /// Dotted paths of non-numeric leaves, in document order.
     pub skipped: Vec<String>,
+    /// Names given by more than one numeric leaf, once per extra leaf; the first leaf's
+    /// value is the one kept.
+    pub duplicates: Vec<String>,
 }
 
 /// Flattens a document. A top-level number is named by the empty path and skipped, since a
@@ -41,7 +50,11 @@ fn walk(value: &Value, path: &mut String, flat: &mut FlatMetrics) {
         }
         Value::Number(number) => match number.as_f64().filter(|n| n.is_finite()) {
             Some(n) if !path.is_empty() => {
-                flat.metrics.insert(path.clone(), n);
+                if let Entry::Vacant(free) = flat.metrics.entry(path.clone()) {
+                    free.insert(n);
+                } else {
+                    flat.duplicates.push(path.clone());
+                }
             }
             _ => flat.skipped.push(path.clone()),
         },
@@ -89,6 +102,15 @@ mod tests {
         let flat = flatten(&json!({"mrr": "48200", "ok": true, "note": null, "n": 1}));
         assert_eq!(flat.metrics.len(), 1);
         assert_eq!(flat.skipped, ["mrr", "note", "ok"]);
+    }
+
+    #[test]
+    fn a_name_given_twice_keeps_the_value_met_first_and_lists_the_duplicate() {
+        let flat = flatten(&json!({"a.b": 1, "a": {"b": 2}, "c": 3}));
+        // `a` sorts before `a.b`, so the nested leaf is met first.
+        assert_eq!(flat.metrics["a.b"], 2.0);
+        assert_eq!(flat.metrics.len(), 2);
+        assert_eq!(flat.duplicates, ["a.b"]);
     }
 
     #[test]

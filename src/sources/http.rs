@@ -26,7 +26,7 @@ pub(super) async fn fetch(
         if error.is_timeout() {
             SourceError::Timeout(timeout)
         } else {
-            SourceError::Request(describe(&error))
+            SourceError::Request(describe(error))
         }
     };
 
@@ -95,7 +95,16 @@ async fn header_pair(
 
 /// reqwest's top-level message ("error sending request for url ...") hides the cause that
 /// users need (connection refused, DNS, TLS); the innermost source says it.
-fn describe(error: &reqwest::Error) -> String {
+///
+/// The URL in the message loses its query, which some APIs use for a token (`?key=...`):
+/// this message reaches logs, the snapshot and the source-health notification.
+fn describe(mut error: reqwest::Error) -> String {
+    if let Some(url) = error.url_mut()
+        && url.query().is_some()
+    {
+        url.set_query(Some("..."));
+    }
+    let error = &error;
     let mut cause: &dyn std::error::Error = error;
     while let Some(inner) = cause.source() {
         cause = inner;

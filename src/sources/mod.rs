@@ -14,10 +14,12 @@ mod flatten;
 mod http;
 mod secrets;
 
+use std::collections::btree_map::Entry;
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
+use serde_json::Value;
 use tracing::{debug, warn};
 
 pub use error::SourceError;
@@ -74,23 +76,19 @@ impl Collector {
         .await;
 
         let mut snapshot = Snapshot::new(at, run_id);
+        let mut named_before = Vec::new();
         for (source, result) in config.sources.iter().zip(results) {
             match result {
                 Ok(flat) => {
-                    debug!(
-                        source = %source.id,
-                        metrics = flat.metrics.len(),
-                        skipped = flat.skipped.len(),
-                        "source collected"
-                    );
-                    if !flat.skipped.is_empty() {
-                        debug!(
-                            source = %source.id,
-                            leaves = %flat.skipped.join(", "),
-                            "non-numeric leaves skipped"
-                        );
+                    log_collected(&source.id, &flat);
+                    for (name, value) in flat.metrics {
+                        match snapshot.metrics.entry(name) {
+                            Entry::Occupied(taken) => named_before.push(taken.key().clone()),
+                            Entry::Vacant(free) => {
+                                free.insert(value);
+                            }
+                        }
                     }
-                    snapshot.metrics.extend(flat.metrics);
                 }
                 Err(error) => {
                     warn!(
@@ -104,6 +102,13 @@ impl Collector {
                     });
                 }
             }
+        }
+        if !named_before.is_empty() {
+            warn!(
+                count = named_before.len(),
+                metrics = %sample(&named_before),
+                "metrics named by more than one source; the first source in the config keeps each"
+            );
         }
         snapshot
     }
@@ -125,6 +130,53 @@ impl Collector {
             SourceKind::File { path } => file::read(path).await?,
             SourceKind::Http(http) => http::fetch(self.http_client()?, http, secrets).await?,
         };
-        Ok(flatten(&document))
+        let found = match document {
+            Value::Object(_) | Value::Array(_) => return Ok(flatten(&document)),
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Bool(_) => "a boolean",
+            Value::Null => "null",
+        };
+        Err(SourceError::NotAContainer { found })
     }
+}
+
+fn log_collected(source_id: &str, flat: &FlatMetrics) {
+    debug!(
+        source = %source_id,
+        metrics = flat.metrics.len(),
+        skipped = flat.skipped.len(),
+        "source collected"
+    );
+    if !flat.skipped.is_empty() {
+        debug!(
+            source = %source_id,
+            leaves = %flat.skipped.join(", "),
+            "non-numeric leaves skipped"
+        );
+    }
+    if !flat.duplicates.is_empty() {
+        warn!(
+            source = %source_id,
+            count = flat.duplicates.len(),
+            metrics = %sample(&flat.duplicates),
+            "leaves of one document flatten to the same name; the first met keeps it"
+        );
+    }
+}
+
+/// Up to five names, and how many more: enough to find the problem without flooding a log
+/// line when a whole document collides.
+fn sample(names: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    text
 }

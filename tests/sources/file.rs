@@ -49,3 +49,42 @@ async fn nan_and_strings_where_numbers_belong_are_handled() {
     assert_eq!(snapshot.metric("churn"), None);
     assert_eq!(snapshot.metric("mrr"), Some(48200.0));
 }
+
+#[tokio::test]
+async fn a_document_that_is_a_lone_value_is_a_failure_saying_what_it_is() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut sources = Vec::new();
+    for (name, body) in [("number", "42"), ("text", r#""6.2""#), ("nothing", "null")] {
+        let path = folder.path().join(format!("{name}.json"));
+        std::fs::write(&path, body).unwrap();
+        sources.push((name, file(path)));
+    }
+    let snapshot = collect(sources).await;
+    assert_eq!(
+        failure(&snapshot, "number"),
+        "the document is a number, not a JSON object or array of metrics"
+    );
+    assert_eq!(
+        failure(&snapshot, "text"),
+        "the document is a string, not a JSON object or array of metrics"
+    );
+    assert_eq!(
+        failure(&snapshot, "nothing"),
+        "the document is null, not a JSON object or array of metrics"
+    );
+}
+
+#[tokio::test]
+async fn a_metric_two_sources_name_keeps_the_value_of_the_first_in_the_config() {
+    let folder = tempfile::tempdir().unwrap();
+    let billing = folder.path().join("billing.json");
+    std::fs::write(&billing, r#"{"churn": 9, "mrr": 48200}"#).unwrap();
+    let legacy = folder.path().join("legacy.json");
+    std::fs::write(&legacy, r#"{"churn": 1, "nps": 31}"#).unwrap();
+
+    let snapshot = collect(vec![("billing", file(billing)), ("legacy", file(legacy))]).await;
+    assert!(snapshot.failures.is_empty(), "{:?}", snapshot.failures);
+    assert_eq!(snapshot.metric("churn"), Some(9.0));
+    assert_eq!(snapshot.metric("mrr"), Some(48200.0));
+    assert_eq!(snapshot.metric("nps"), Some(31.0));
+}

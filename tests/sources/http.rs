@@ -1,3 +1,4 @@
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use kpiwatch::config::{Header, HttpSource, SecretValue, SourceKind};
@@ -72,6 +73,25 @@ async fn a_server_that_never_answers_fails_at_the_timeout_and_others_still_deliv
         "{:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn sources_are_fetched_at_the_same_time() {
+    // The server answers nobody until three requests wait at once: sources fetched one
+    // after another would all time out.
+    let api = http_server::start(Behaviour::AllAtOnce {
+        arrived: Arc::new(Barrier::new(3)),
+        body: r#"{"up": 1}"#.to_string(),
+    });
+    let timeout = Duration::from_secs(5);
+    let snapshot = collect(vec![
+        ("a", http(api.url("/a"), timeout, vec![])),
+        ("b", http(api.url("/b"), timeout, vec![])),
+        ("c", http(api.url("/c"), timeout, vec![])),
+    ])
+    .await;
+    assert!(snapshot.failures.is_empty(), "{:?}", snapshot.failures);
+    assert_eq!(api.requests.lock().unwrap().len(), 3);
 }
 
 #[tokio::test]
@@ -160,6 +180,25 @@ async fn a_refused_connection_says_so() {
     let error = failure(&snapshot, "down");
     assert!(error.starts_with("request failed:"), "{error}");
     assert!(error.to_lowercase().contains("refused"), "{error}");
+}
+
+#[tokio::test]
+async fn a_token_in_the_query_string_stays_out_of_the_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/kpis?api_key=hunter2&team=growth")
+        .parse()
+        .unwrap();
+    let snapshot = collect(vec![("down", http(url, Duration::from_secs(5), vec![]))]).await;
+    let error = failure(&snapshot, "down");
+    assert!(
+        error.contains(&format!("127.0.0.1:{port}/kpis?...")),
+        "{error}"
+    );
+    assert!(!error.contains("hunter2"), "{error}");
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -21,6 +21,10 @@ pub enum Behaviour {
     },
     /// Read the request and then say nothing for this long.
     Hang(Duration),
+    /// Hold every request until as many as the barrier counts have arrived, then answer
+    /// each with this JSON body. A client that sends them one after another never gets
+    /// its first answer.
+    AllAtOnce { arrived: Arc<Barrier>, body: String },
 }
 
 pub struct Server {
@@ -67,17 +71,23 @@ fn serve(mut stream: TcpStream, behaviour: Behaviour, seen: Arc<Mutex<Vec<String
             status,
             content_type,
             body,
-        } => {
-            let head = format!(
-                "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\n\
-                 content-length: {}\r\nconnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(&body);
-        }
+        } => respond(&mut stream, status, content_type, &body),
         Behaviour::Hang(duration) => thread::sleep(duration),
+        Behaviour::AllAtOnce { arrived, body } => {
+            arrived.wait();
+            respond(&mut stream, "200 OK", "application/json", body.as_bytes());
+        }
     }
+}
+
+fn respond(stream: &mut TcpStream, status: &str, content_type: &str, body: &[u8]) {
+    let head = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body);
 }
 
 pub fn json(body: &str) -> Behaviour {
