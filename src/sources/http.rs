@@ -1,8 +1,6 @@
 use reqwest::header::{ACCEPT, HeaderName, HeaderValue};
-use serde_json::Value;
 
 use super::error::body_start;
-use super::file::parse;
 use super::secrets::RunSecrets;
 use super::{MAX_DOCUMENT_BYTES, SourceError};
 use crate::config::{HttpSource, SecretValue};
@@ -15,12 +13,12 @@ pub(super) fn client() -> Result<reqwest::Client, SourceError> {
         .map_err(|error| SourceError::Client(error.to_string()))
 }
 
-/// GETs the source's URL and parses the body as JSON.
+/// GETs the source's URL and returns the body of a successful response.
 pub(super) async fn fetch(
     client: &reqwest::Client,
     source: &HttpSource,
     secrets: &RunSecrets<'_>,
-) -> Result<Value, SourceError> {
+) -> Result<Vec<u8>, SourceError> {
     let timeout = source.timeout;
     let as_source_error = |error: reqwest::Error| {
         if error.is_timeout() {
@@ -56,7 +54,7 @@ pub(super) async fn fetch(
             body_start: body_start(&body),
         });
     }
-    parse(&body)
+    Ok(body)
 }
 
 async fn header_pair(

@@ -8,6 +8,7 @@
 //! [`SecretResolver`] reads them when a run first needs them, and keeps them for
 //! [`SECRET_MAX_AGE`].
 
+mod document;
 mod error;
 mod file;
 mod flatten;
@@ -19,9 +20,9 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
-use serde_json::Value;
 use tracing::{debug, warn};
 
+pub use document::parse_document;
 pub use error::SourceError;
 pub use flatten::{FlatMetrics, flatten};
 pub use secrets::{SECRET_MAX_AGE, SecretError, SecretResolver};
@@ -126,18 +127,11 @@ impl Collector {
         source: &Source,
         secrets: &RunSecrets<'_>,
     ) -> Result<FlatMetrics, SourceError> {
-        let document = match &source.kind {
+        let bytes = match &source.kind {
             SourceKind::File { path } => file::read(path).await?,
             SourceKind::Http(http) => http::fetch(self.http_client()?, http, secrets).await?,
         };
-        let found = match document {
-            Value::Object(_) | Value::Array(_) => return Ok(flatten(&document)),
-            Value::Number(_) => "a number",
-            Value::String(_) => "a string",
-            Value::Bool(_) => "a boolean",
-            Value::Null => "null",
-        };
-        Err(SourceError::NotAContainer { found })
+        parse_document(&bytes)
     }
 }
 
