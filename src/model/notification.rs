@@ -123,7 +123,7 @@ impl Notification {
     pub fn value_text(&self) -> String {
         match self.value {
             Some(value) => crate::notify::format_value(value, &self.unit),
-            None => "missing".to_string(),
+            None => crate::notify::MISSING_VALUE.to_string(),
         }
     }
 }

@@ -1,5 +1,8 @@
 //! Number and sparkline formatting shared by every output format.
 
+/// How a missing value reads, wherever a value is printed.
+pub const MISSING_VALUE: &str = "missing";
+
 /// A value with its unit, as a person reads it: `6.2%`, `240 ms`, `48,200`.
 ///
 /// Values are rounded to at most four significant decimals and trailing zeros dropped,
@@ -12,6 +15,21 @@ pub fn format_value(value: f64, unit: &str) -> String {
         Some(c) if c.is_alphanumeric() => format!("{number} {unit}"),
         Some(_) => format!("{number}{unit}"),
     }
+}
+
+/// A difference with its unit, signed: `+2.2%`, `-3 ms`, `0`.
+pub fn format_change(value: f64, unit: &str) -> String {
+    let text = format_value(value, unit);
+    if value > 0.0 && format_number(value) != "0" {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+/// A value rounded as [`format_value`] shows it, as a number: `2.8048780487` gives `2.805`.
+pub fn rounded_for_reading(value: f64) -> f64 {
+    format_number(value).parse().unwrap_or(value)
 }
 
 fn format_number(value: f64) -> String {
@@ -65,6 +83,15 @@ mod tests {
         assert_eq!(format_value(0.08, "%"), "0.08%");
         assert_eq!(format_value(-10.25, "%"), "-10.25%");
         assert_eq!(format_value(0.0001234, ""), "0.000123");
+    }
+
+    #[test]
+    fn changes_are_signed_and_rounded_values_stay_numbers() {
+        assert_eq!(format_change(2.2, "%"), "+2.2%");
+        assert_eq!(format_change(-3.0, "ms"), "-3 ms");
+        assert_eq!(format_change(0.00000001, ""), "0");
+        assert_eq!(rounded_for_reading(2.8048780487), 2.805);
+        assert_eq!(rounded_for_reading(48200.0), 48200.0);
     }
 
     #[test]
