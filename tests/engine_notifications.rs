@@ -217,7 +217,7 @@ fn the_sparkline_draws_the_last_twelve_values_with_gaps_for_missing_ones() {
         h.evaluate(h.metrics(&[(METRIC, f64::from(value))]));
     }
     let reminder = h.evaluate(h.snapshot());
-    assert_eq!(only(&reminder).sparkline, "▁▂▂▃▄▅▅▆▇▇█ ");
+    assert_eq!(only(&reminder).sparkline, "▁▂▂▃▄▅▅▆▇▇█·");
 }
 
 #[test]

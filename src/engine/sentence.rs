@@ -108,6 +108,9 @@ fn rule_description(rule: &Rule) -> String {
 
 fn source_message(source_id: &str, error: &str, kind: NotificationKind) -> String {
     match kind {
+        NotificationKind::Resolved if error.is_empty() => {
+            format!("Source {source_id} is healthy again")
+        }
         NotificationKind::Resolved => {
             format!("Source {source_id} is healthy again (last error: {error})")
         }

@@ -94,7 +94,8 @@ pub struct Notification {
     pub condition: String,
     /// The rule's value at the previous evaluation, when there was one.
     pub previous_value: Option<f64>,
-    /// Recent values, oldest first, drawn with the eight block characters `▁` to `█`.
+    /// Recent values, oldest first, drawn with the eight block characters `▁` to `█`, and
+    /// [`crate::notify::SPARKLINE_GAP`] for a missing one.
     pub sparkline: String,
     /// The rendered `message` template, or a default sentence.
     pub message: String,

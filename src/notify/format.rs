@@ -50,8 +50,12 @@ fn format_number(value: f64) -> String {
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-/// Draws values, oldest first, as a sparkline. A missing value is a space; a flat series
-/// is drawn at the middle height.
+/// A missing value in a sparkline. Not a space: a gap at either end would vanish, and the
+/// text around the sparkline would look misaligned.
+pub const SPARKLINE_GAP: char = '·';
+
+/// Draws values, oldest first, as a sparkline. A missing value is [`SPARKLINE_GAP`]; a flat
+/// series is drawn at the middle height.
 pub fn sparkline(values: &[Option<f64>]) -> String {
     let present = values.iter().flatten().copied();
     let (low, high) = present.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
@@ -60,7 +64,7 @@ pub fn sparkline(values: &[Option<f64>]) -> String {
     values
         .iter()
         .map(|value| match value {
-            None => ' ',
+            None => SPARKLINE_GAP,
             Some(_) if high <= low => BARS[3],
             Some(v) => {
                 let position = (v - low) / (high - low) * (BARS.len() - 1) as f64;
@@ -96,7 +100,8 @@ mod tests {
 
     #[test]
     fn sparkline_spans_the_range_and_marks_gaps() {
-        assert_eq!(sparkline(&[Some(1.0), Some(2.0), None, Some(8.0)]), "▁▂ █");
+        assert_eq!(sparkline(&[Some(1.0), Some(2.0), None, Some(8.0)]), "▁▂·█");
+        assert_eq!(sparkline(&[Some(1.0), None]), "▄·");
         assert_eq!(sparkline(&[Some(5.0), Some(5.0)]), "▄▄");
         assert_eq!(sparkline(&[]), "");
     }

@@ -90,7 +90,7 @@ fn text_output_reads_as_one_line_per_notification() {
     let churn = text.lines().find(|l| l.contains("Churn rate")).unwrap();
     assert_eq!(
         churn,
-        "CRITICAL  Churn rate 6.2% > 5 → Analyze churn reasons and launch retention campaign"
+        "CRITICAL  Churn rate 6.2% > 5% → Analyze churn reasons and launch retention campaign"
     );
     assert!(
         !text.contains('\u{1b}'),
@@ -183,6 +183,40 @@ fn a_failing_source_is_reported_and_the_run_still_completes() {
         "source health notifies: {}",
         stdout(&output)
     );
+}
+
+#[test]
+fn a_source_health_alert_reads_as_its_sentence_from_failing_to_healthy_again() {
+    let workspace = Workspace::of_example("saas");
+    let metrics = std::fs::read(workspace.path("metrics.json")).unwrap();
+    std::fs::remove_file(workspace.path("metrics.json")).unwrap();
+    // The source-health rule fires on the first failure, and resolves on the first success.
+    let mut lines = Vec::new();
+    for at in [T1, T2, T3] {
+        if at == T3 {
+            std::fs::write(workspace.path("metrics.json"), &metrics).unwrap();
+        }
+        let output = workspace.kpiwatch(&["run", "--config", "kpiwatch.yaml", "--at", at]);
+        assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+        lines.extend(
+            stdout(&output)
+                .lines()
+                .filter(|l| l.contains("Source dashboard"))
+                .map(str::to_string),
+        );
+    }
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(
+        lines[0].starts_with("WARNING   Source dashboard is failing: cannot read "),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("RESOLVED  Source dashboard is healthy again (last error: "),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].ends_with(") ██▁"), "{}", lines[1]);
 }
 
 #[test]
