@@ -220,6 +220,27 @@ fn a_source_health_alert_reads_as_its_sentence_from_failing_to_healthy_again() {
 }
 
 #[test]
+fn a_binary_body_is_quoted_with_escapes_in_the_source_error() {
+    let workspace = Workspace::of_example("saas");
+    // The first bytes of a gzip stream: a compressed body served without decompression.
+    let gzip = [
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xab, 0x56,
+    ];
+    std::fs::write(workspace.path("metrics.json"), gzip).unwrap();
+    let output = workspace.kpiwatch(&["run", "--config", "kpiwatch.yaml", "--at", T1]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains(r"(body starts with `\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xabV`)"),
+        "{errors}"
+    );
+    assert!(
+        errors.chars().all(|c| c == '\n' || !c.is_control()),
+        "{errors:?}"
+    );
+}
+
+#[test]
 fn a_bad_evaluation_time_is_a_usage_error() {
     let workspace = Workspace::of_example("saas");
     let output = workspace.kpiwatch(&["run", "--at", "yesterday"]);
