@@ -241,6 +241,26 @@ fn a_binary_body_is_quoted_with_escapes_in_the_source_error() {
 }
 
 #[test]
+fn logs_piped_without_no_color_carry_no_escape_codes() {
+    let workspace = Workspace::of_example("saas");
+    // A failing source is logged at warning level, the default.
+    std::fs::remove_file(workspace.path("metrics.json")).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kpiwatch"))
+        .args(["run", "--config", "kpiwatch.yaml", "--at", T1])
+        .current_dir(workspace.folder.path())
+        .env_remove("KPIWATCH_LOG")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let errors = stderr(&output);
+    assert!(errors.contains("WARN"), "{errors}");
+    assert!(!errors.contains('\u{1b}'), "{errors:?}");
+    assert!(!stdout(&output).contains('\u{1b}'), "{}", stdout(&output));
+}
+
+#[test]
 fn a_bad_evaluation_time_is_a_usage_error() {
     let workspace = Workspace::of_example("saas");
     let output = workspace.kpiwatch(&["run", "--at", "yesterday"]);
