@@ -15,6 +15,7 @@
 //!    in it unless another run has delivered it already;
 //! 6. deliver it, mark as sent only what the notifier accepted, and release the claim.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -250,6 +251,9 @@ async fn deliver(
             .is_ok_and(|age| age > OUTBOX_MAX_AGE)
     };
     let mut abandoned = Vec::new();
+    // Refusals come in runs with one cause (a closed pipe, a missing topic): one warning per
+    // cause, not one per notification.
+    let mut kept: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (id, error) in &delivery.failed {
         match outbox.iter().find(|n| &n.id == id).filter(|n| too_old(n)) {
             Some(_) => {
@@ -260,14 +264,17 @@ async fn deliver(
                 );
                 abandoned.push(id.clone());
             }
-            None => {
-                warn!(
-                    notification = %id,
-                    error = %error,
-                    "notification not accepted; kept in the outbox"
-                )
-            }
+            None => kept.entry(error).or_default().push(id),
         }
+    }
+    for (error, ids) in &kept {
+        warn!(
+            count = ids.len(),
+            first = %ids[0],
+            error = %error,
+            "notifications not accepted; kept in the outbox"
+        );
+        debug!(notifications = ?ids, "kept in the outbox");
     }
     summary.delivered = delivery.accepted.len();
     summary.abandoned = abandoned.len();

@@ -58,7 +58,16 @@ impl Notifier for ConsoleNotifier {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut delivery = Delivery::default();
+        // Once a write fails, the output is gone (a closed pipe, as in `kpiwatch run |
+        // head -1`, or a full disk): the rest stay in the outbox with the same reason.
+        let mut broken: Option<String> = None;
         for notification in notifications {
+            if let Some(reason) = &broken {
+                delivery
+                    .failed
+                    .push((notification.id.clone(), reason.clone()));
+                continue;
+            }
             let line = match self.format {
                 OutputFormat::Text => text_line(notification),
                 OutputFormat::Json => match serde_json::to_string(notification) {
@@ -73,10 +82,12 @@ impl Notifier for ConsoleNotifier {
             };
             match writeln!(out, "{line}") {
                 Ok(()) => delivery.accepted.push(notification.id.clone()),
-                // A closed pipe (`kpiwatch run | head -1`) leaves the rest in the outbox.
-                Err(error) => delivery
-                    .failed
-                    .push((notification.id.clone(), error.to_string())),
+                Err(error) => {
+                    delivery
+                        .failed
+                        .push((notification.id.clone(), error.to_string()));
+                    broken = Some(error.to_string());
+                }
             }
         }
         if let Err(error) = out.flush() {
@@ -152,6 +163,8 @@ fn badge(n: &Notification) -> (&'static str, Style) {
 
 #[cfg(test)]
 mod tests {
+    use std::io;
+
     use super::*;
     use crate::notify::testing::notification;
 
@@ -229,5 +242,23 @@ mod tests {
             plain(&n),
             "NO DATA   Churn rate: No churn figure from billing ▄··"
         );
+    }
+
+    #[tokio::test]
+    async fn a_closed_output_fails_every_notification_with_one_reason() {
+        // A real pipe whose reader has gone, as after `kpiwatch run | head -1`.
+        let (reader, writer) = io::pipe().unwrap();
+        drop(reader);
+        let console = ConsoleNotifier::new(OutputFormat::Text, Box::new(writer));
+        let notifications = [
+            notification(NotificationKind::Firing, Level::Critical, Some(6.2)),
+            notification(NotificationKind::Reminder, Level::Critical, Some(6.3)),
+        ];
+        let delivery = console.deliver(&notifications).await;
+        assert!(delivery.accepted.is_empty());
+        let reasons: Vec<&str> = delivery.failed.iter().map(|(_, r)| r.as_str()).collect();
+        assert_eq!(reasons.len(), 2);
+        assert_eq!(reasons[0], reasons[1]);
+        assert!(reasons[0].contains("pipe"), "{}", reasons[0]);
     }
 }

@@ -261,6 +261,37 @@ fn logs_piped_without_no_color_carry_no_escape_codes() {
 }
 
 #[test]
+fn a_closed_standard_output_is_one_warning_and_the_rest_waits_in_the_outbox() {
+    let workspace = Workspace::of_example("saas");
+    // A pipe whose reader is gone before kpiwatch writes, as with `kpiwatch run | head -0`.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kpiwatch"))
+        .args(["run", "--config", "kpiwatch.yaml", "--at", T1])
+        .current_dir(workspace.folder.path())
+        .env_remove("KPIWATCH_LOG")
+        .env("NO_COLOR", "1")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    let errors = stderr(&output);
+    let warnings: Vec<&str> = errors.lines().filter(|l| l.contains("WARN")).collect();
+    assert_eq!(warnings.len(), 1, "{errors}");
+    assert!(warnings[0].contains("count=4"), "{errors}");
+    assert!(
+        errors.contains("0 notifications sent, 4 not delivered"),
+        "{errors}"
+    );
+
+    // The next run, to a reader, prints what the closed pipe did not take.
+    let output = workspace.kpiwatch(&["run", "--config", "kpiwatch.yaml", "--at", T2]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    assert_eq!(stdout(&output).lines().count(), 4, "{}", stdout(&output));
+}
+
+#[test]
 fn a_bad_evaluation_time_is_a_usage_error() {
     let workspace = Workspace::of_example("saas");
     let output = workspace.kpiwatch(&["run", "--at", "yesterday"]);
