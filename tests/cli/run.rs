@@ -298,3 +298,48 @@ fn a_bad_evaluation_time_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("RFC 3339"), "{}", stderr(&output));
 }
+
+#[test]
+fn an_evaluation_time_with_a_fraction_of_a_second_is_refused() {
+    let workspace = Workspace::of_example("saas");
+    let output = workspace.kpiwatch(&["run", "--at", "2026-12-03T10:00:00.250Z"]);
+    assert_eq!(output.status.code(), Some(2));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains("whole seconds") && errors.contains("write 2026-12-03T10:00:00Z"),
+        "{errors}"
+    );
+    assert!(!workspace.path(".kpiwatch").exists(), "nothing is stored");
+}
+
+#[test]
+fn a_far_future_evaluation_time_needs_allow_future() {
+    let workspace = Workspace::of_example("saas");
+    let future = (chrono::Utc::now() + chrono::Duration::days(400))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let output = workspace.kpiwatch(&["run", "--config", "kpiwatch.yaml", "--at", &future]);
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains("more than 5 minutes ahead of the clock")
+            && errors.contains("--allow-future"),
+        "{errors}"
+    );
+    assert!(!workspace.path(".kpiwatch").exists(), "nothing is stored");
+
+    let args = [
+        "run",
+        "--config",
+        "kpiwatch.yaml",
+        "--at",
+        &future,
+        "--allow-future",
+    ];
+    let output = workspace.kpiwatch(&args);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    assert!(
+        stdout(&output).contains("Churn rate"),
+        "{}",
+        stdout(&output)
+    );
+}
