@@ -115,7 +115,7 @@ pub async fn run_cycle(
     run_id: &str,
 ) -> Result<RunSummary, CycleError> {
     let offsets = engine::baseline_offsets(&config.rules);
-    let instants: Vec<DateTime<Utc>> = offsets.iter().map(|vs| before(at, *vs)).collect();
+    let instants: Vec<DateTime<Utc>> = offsets.iter().map(|vs| baseline_instant(at, *vs)).collect();
     let loaded = store.load(&instants).await?;
 
     let mut summary = RunSummary {
@@ -298,8 +298,10 @@ fn firing(states: &engine::RuleStates) -> Vec<(String, Level)> {
         .collect()
 }
 
-fn before(at: DateTime<Utc>, offset: Duration) -> DateTime<Utc> {
-    chrono::Duration::from_std(offset)
+/// The instant whose snapshot a `change` rule with offset `vs` compares against at `at`:
+/// the stored snapshot nearest at or before it is the baseline.
+pub fn baseline_instant(at: DateTime<Utc>, vs: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(vs)
         .ok()
         .and_then(|offset| at.checked_sub_signed(offset))
         .unwrap_or(DateTime::<Utc>::MIN_UTC)

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::lifecycle::Decision;
 use super::render::{About, Facts, Subject};
-use crate::config::{Aggregate, MissingData, Rule};
+use crate::config::{Aggregate, ChangeMode, MissingData, Rule, Window};
 use crate::model::NotificationKind;
 use crate::notify::{MISSING_VALUE, format_change, format_value};
 
@@ -94,16 +94,36 @@ fn rule_message(rule: &Rule, subject: &Subject<'_>, facts: &Facts) -> String {
 fn rule_description(rule: &Rule) -> String {
     match rule.window {
         None => rule.name.clone(),
-        Some(window) => {
-            let aggregate = match window.aggregate {
-                Aggregate::Avg => "avg",
-                Aggregate::Min => "min",
-                Aggregate::Max => "max",
-                Aggregate::Sum => "sum",
-            };
-            format!("{} ({aggregate} of the last {})", rule.name, window.points)
-        }
+        Some(window) => format!("{} ({})", rule.name, window_text(window)),
     }
+}
+
+/// What a rule's value is when it is not simply its metric or expression: `percent change
+/// against 30d before`, `avg of the last 5`, or both; empty otherwise.
+pub fn value_description(rule: &Rule) -> String {
+    let change = rule.change.map(|change| {
+        let mode = match change.mode {
+            ChangeMode::Percent => "percent",
+            ChangeMode::Absolute => "absolute",
+        };
+        format!("{mode} change against {} before", duration_text(change.vs))
+    });
+    let window = rule.window.map(window_text);
+    change
+        .into_iter()
+        .chain(window)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn window_text(window: Window) -> String {
+    let aggregate = match window.aggregate {
+        Aggregate::Avg => "avg",
+        Aggregate::Min => "min",
+        Aggregate::Max => "max",
+        Aggregate::Sum => "sum",
+    };
+    format!("{aggregate} of the last {}", window.points)
 }
 
 fn source_message(source_id: &str, error: &str, kind: NotificationKind) -> String {

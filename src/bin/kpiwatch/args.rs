@@ -126,7 +126,8 @@ pub struct HistoryArgs {
     #[command(flatten)]
     pub store: StoreArg,
 
-    /// One rule's values (before `change` and `window` are applied).
+    /// One rule's values, as the engine computes them (with `change` and `window`);
+    /// `source-health:SOURCE` for a source's failures.
     #[arg(long, conflicts_with = "metric")]
     pub rule: Option<String>,
 
@@ -135,7 +136,11 @@ pub struct HistoryArgs {
     pub metric: Option<String>,
 
     /// How many of the newest snapshots to show.
-    #[arg(long, default_value_t = 20)]
+    #[arg(
+        long,
+        default_value_t = 20,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+    )]
     pub last: usize,
 }
 
