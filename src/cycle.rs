@@ -15,6 +15,7 @@
 //!    in it unless another run has delivered it already;
 //! 6. deliver it, mark as sent only what the notifier accepted, and release the claim.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -114,7 +115,7 @@ pub async fn run_cycle(
     run_id: &str,
 ) -> Result<RunSummary, CycleError> {
     let offsets = engine::baseline_offsets(&config.rules);
-    let instants: Vec<DateTime<Utc>> = offsets.iter().map(|vs| before(at, *vs)).collect();
+    let instants: Vec<DateTime<Utc>> = offsets.iter().map(|vs| baseline_instant(at, *vs)).collect();
     let loaded = store.load(&instants).await?;
 
     let mut summary = RunSummary {
@@ -250,6 +251,9 @@ async fn deliver(
             .is_ok_and(|age| age > OUTBOX_MAX_AGE)
     };
     let mut abandoned = Vec::new();
+    // Refusals come in runs with one cause (a closed pipe, a missing topic): one warning per
+    // cause, not one per notification.
+    let mut kept: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (id, error) in &delivery.failed {
         match outbox.iter().find(|n| &n.id == id).filter(|n| too_old(n)) {
             Some(_) => {
@@ -260,14 +264,17 @@ async fn deliver(
                 );
                 abandoned.push(id.clone());
             }
-            None => {
-                warn!(
-                    notification = %id,
-                    error = %error,
-                    "notification not accepted; kept in the outbox"
-                )
-            }
+            None => kept.entry(error).or_default().push(id),
         }
+    }
+    for (error, ids) in &kept {
+        warn!(
+            count = ids.len(),
+            first = %ids[0],
+            error = %error,
+            "notifications not accepted; kept in the outbox"
+        );
+        debug!(notifications = ?ids, "kept in the outbox");
     }
     summary.delivered = delivery.accepted.len();
     summary.abandoned = abandoned.len();
@@ -291,8 +298,10 @@ fn firing(states: &engine::RuleStates) -> Vec<(String, Level)> {
         .collect()
 }
 
-fn before(at: DateTime<Utc>, offset: Duration) -> DateTime<Utc> {
-    chrono::Duration::from_std(offset)
+/// The instant whose snapshot a `change` rule with offset `vs` compares against at `at`:
+/// the stored snapshot nearest at or before it is the baseline.
+pub fn baseline_instant(at: DateTime<Utc>, vs: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(vs)
         .ok()
         .and_then(|offset| at.checked_sub_signed(offset))
         .unwrap_or(DateTime::<Utc>::MIN_UTC)

@@ -349,6 +349,23 @@ const ROWS: &[Row] = &[
         "template_unknown_filter",
         &[(5, 35, "`message`: filter percent is unknown")],
     ),
+    // Errors that only rendering shows, with values of the types a notification gives.
+    (
+        "template_fails_to_render",
+        &[
+            (
+                5,
+                27,
+                "`message` fails to render: tried to use + operator on unsupported types \
+                 number and string",
+            ),
+            (
+                6,
+                56,
+                "`action` fails to render: cannot round value (string)",
+            ),
+        ],
+    ),
     // Many problems at once: each is reported, in file order.
     (
         "several_errors",

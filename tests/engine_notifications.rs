@@ -18,14 +18,60 @@ fn churn() -> support::RuleBuilder {
 fn a_template_renders_every_documented_variable() {
     let message = "{{ name }}|{{ id }}|{{ value }}|{{ unit }}|{{ condition }}|\
                    {{ threshold }}|{{ previous_value }}|{{ change }}|{{ labels.team }}|\
-                   {{ level }}|{{ kind }}|{{ at }}";
+                   {{ level }}|{{ kind }}|{{ at }}|{{ value_text }}|{{ previous_value_text }}|\
+                   {{ change_text }}";
     let mut h = Harness::new(config(vec![churn().message(message).build()]));
     h.step(Some(4.0), S::Ok, &[]);
     let fired = h.step(Some(6.2), S::Critical, &[(K::Firing, L::Critical)]);
     assert_eq!(
         only(&fired).message,
-        "Churn rate|churn|6.2|%|> 5|5|4|+2.2|growth|critical|firing|2026-01-05T00:05:00Z"
+        "Churn rate|churn|6.2|%|> 5|5|4|2.2|growth|critical|firing|2026-01-05T00:05:00Z|\
+         6.2%|4%|+2.2%"
     );
+    assert_eq!(
+        kpiwatch::config::TEMPLATE_VARIABLES.len(),
+        message.matches("{{").count(),
+        "every documented variable is rendered above"
+    );
+}
+
+#[test]
+fn numbers_in_templates_are_numbers_rounded_for_reading() {
+    let message = "{{ value }} {{ value | round(1) }} {{ value * 2 }} \
+                   {% if value > 10000 %}large{% endif %} {{ change | abs }}";
+    let rule = churn()
+        .critical("> 48250")
+        .warning("> 10000")
+        .message(message)
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(48_300.0), S::Critical, &[(K::Firing, L::Critical)]);
+    let downgraded = h.step(Some(48_200.0), S::Warning, &[(K::Downgraded, L::Warning)]);
+    // 48200 prints as an integer, not 48200.0; change is -100, a number `abs` takes.
+    assert_eq!(only(&downgraded).message, "48200 48200 96400 large 100");
+
+    let fraction = h.evaluate(h.metrics(&[(METRIC, 2.8048780487)]));
+    assert_eq!(only(&fraction).kind, K::Resolved);
+    assert_eq!(only(&fraction).message.split(' ').next(), Some("2.805"));
+}
+
+/// What `validate` accepts renders at the alert: both see numbers.
+#[test]
+fn a_template_that_passes_validate_renders_at_the_alert() {
+    let yaml = r#"
+rules:
+  - id: churn
+    name: Churn rate
+    metric: m
+    unit: "%"
+    critical: "> 5"
+    message: "Churn {{ value | round(1) }}{{ unit }}, {{ (value - threshold) | round(2) }} over"
+"#;
+    let parsed = kpiwatch::config::parse(yaml, std::path::Path::new("kpiwatch.yaml"))
+        .unwrap_or_else(|errors| panic!("{errors}"));
+    let mut h = Harness::new(config(parsed.rules));
+    let fired = h.step(Some(6.27), S::Critical, &[(K::Firing, L::Critical)]);
+    assert_eq!(only(&fired).message, "Churn 6.3%, 1.27 over");
 }
 
 #[test]
@@ -38,15 +84,34 @@ fn a_resolve_renders_the_condition_that_fired_and_a_negative_change() {
 }
 
 #[test]
-fn a_template_shows_missing_values_as_missing() {
-    let message = "{{ value }} {{ previous_value }} {{ change }}";
+fn a_template_shows_missing_values_as_missing_and_can_test_for_none() {
+    let message = "{{ value }} {{ previous_value }} {{ change }} {{ value_text }} \
+                   {% if value is none %}none{% endif %}";
     let rule = churn()
         .message(message)
         .missing(kpiwatch::config::MissingData::Breaching)
         .build();
     let mut h = Harness::new(config(vec![rule]));
     let fired = h.step(None, S::Critical, &[(K::Firing, L::Critical)]);
-    assert_eq!(only(&fired).message, "missing missing missing");
+    assert_eq!(only(&fired).message, "missing missing missing missing none");
+}
+
+#[test]
+fn arithmetic_on_a_missing_value_falls_back_to_the_default_message() {
+    let rule = churn()
+        .message("Churn is {{ value | round(1) }}%")
+        .missing(kpiwatch::config::MissingData::Breaching)
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    let fired = h.step(None, S::Critical, &[(K::Firing, L::Critical)]);
+    let message = &only(&fired).message;
+    assert!(
+        message.starts_with(
+            "Churn rate is missing, which counts as breaching (critical: > 5) \
+             (the message template failed: "
+        ),
+        "{message}"
+    );
 }
 
 #[test]
@@ -152,7 +217,7 @@ fn the_sparkline_draws_the_last_twelve_values_with_gaps_for_missing_ones() {
         h.evaluate(h.metrics(&[(METRIC, f64::from(value))]));
     }
     let reminder = h.evaluate(h.snapshot());
-    assert_eq!(only(&reminder).sparkline, "▁▂▂▃▄▅▅▆▇▇█ ");
+    assert_eq!(only(&reminder).sparkline, "▁▂▂▃▄▅▅▆▇▇█·");
 }
 
 #[test]

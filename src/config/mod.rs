@@ -21,6 +21,7 @@ mod error;
 mod expr;
 mod raw;
 mod schema;
+mod template;
 mod types;
 mod validate;
 pub(crate) mod yaml;
@@ -31,9 +32,9 @@ pub use condition::{Comparison, Condition};
 pub use error::{ConfigError, ConfigErrors};
 pub use expr::{Expr, ExprError};
 pub use schema::json_schema;
+pub use template::{TEMPLATE_VARIABLES, TemplateFacts, template_context, template_environment};
 pub use types::*;
 pub(crate) use validate::Report;
-pub use validate::TEMPLATE_VARIABLES;
 
 /// Reads and validates the config file at `path`. A file that cannot be read is one error
 /// at line 1, column 1, naming the operating system's reason.

@@ -17,7 +17,8 @@
 //!   templates or a default sentence.
 //!
 //! `source_health` runs the same steps for each source's built-in rule, and `removed`
-//! closes the open alerts of rules taken out of the config.
+//! closes the open alerts of rules taken out of the config. `series` replays a rule's
+//! values over stored snapshots, for `kpiwatch history`.
 //!
 //! Choices made where the product reference is silent:
 //!
@@ -42,6 +43,7 @@ mod removed;
 mod render;
 mod rule;
 mod sentence;
+mod series;
 mod silence;
 mod source_health;
 mod state;
@@ -53,6 +55,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+pub use sentence::value_description;
+pub use series::rule_values;
 pub use state::{Datapoint, Notified, RuleState};
 
 use crate::config::Config;

@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use minijinja::{AutoEscape, Environment, Value, context};
+use minijinja::{Environment, Value};
 
 use super::lifecycle::Decision;
-use super::sentence::{MISSING, default_message, number, number_or_missing, signed_number};
-use crate::config::{Condition, Rule, Template};
+use super::sentence::default_message;
+use crate::config::{
+    Condition, Rule, Template, TemplateFacts, template_context, template_environment,
+};
 use crate::model::{Level, NOTIFICATION_VERSION, Notification, NotificationKind, RuleRef};
 use crate::notify::sparkline;
 
@@ -149,35 +151,27 @@ impl<'a> Renderer<'a> {
         template: &Template,
         variables: &Value,
     ) -> Result<String, minijinja::Error> {
-        let environment = self.environment.get_or_insert_with(|| {
-            let mut environment = Environment::new();
-            // Messages are plain text; each output format escapes for its own medium.
-            environment.set_auto_escape_callback(|_| AutoEscape::None);
-            environment
-        });
+        let environment = self.environment.get_or_insert_with(template_environment);
         environment.render_named_str(name, &template.source, variables)
     }
 
-    /// The documented template variables.
+    /// The documented template variables, built as `validate` builds them for its trial
+    /// render.
     fn variables(&self, subject: &Subject<'_>, facts: &Facts) -> Value {
-        let change = match (facts.value, facts.previous_value) {
-            (Some(value), Some(previous)) => signed_number(value - previous),
-            _ => MISSING.to_string(),
-        };
-        context! {
-            value => number_or_missing(facts.value),
-            unit => subject.unit,
-            condition => facts.condition.map(|c| c.to_string()).unwrap_or_default(),
-            threshold => facts.condition.map(|c| number(c.threshold)).unwrap_or_default(),
-            previous_value => number_or_missing(facts.previous_value),
-            change,
-            name => subject.name,
-            id => subject.id,
-            labels => subject.labels,
-            level => facts.decision.level.as_str(),
-            kind => facts.decision.kind.as_str(),
-            at => self.at_text.as_str(),
-        }
+        let condition = facts.condition.map(|c| c.to_string()).unwrap_or_default();
+        template_context(&TemplateFacts {
+            value: facts.value,
+            previous_value: facts.previous_value,
+            condition: &condition,
+            threshold: facts.condition.map(|c| c.threshold),
+            unit: subject.unit,
+            name: subject.name,
+            id: subject.id,
+            labels: subject.labels,
+            level: facts.decision.level.as_str(),
+            kind: facts.decision.kind.as_str(),
+            at: &self.at_text,
+        })
     }
 }
 

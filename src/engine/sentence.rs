@@ -1,37 +1,13 @@
-//! The sentences a notification carries when its rule has no `message` template, and the
-//! number formats that both the sentences and the template variables use.
+//! The sentences a notification carries when its rule has no `message` template.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::lifecycle::Decision;
 use super::render::{About, Facts, Subject};
-use crate::config::{Aggregate, MissingData, Rule};
+use crate::config::{Aggregate, ChangeMode, MissingData, Rule, Window};
 use crate::model::NotificationKind;
-use crate::notify::format_value;
-
-/// How a missing value reads.
-pub(super) const MISSING: &str = "missing";
-
-/// A number as people read it, without a unit.
-pub(super) fn number(value: f64) -> String {
-    format_value(value, "")
-}
-
-/// A difference, with a `+` when it is positive.
-pub(super) fn signed_number(value: f64) -> String {
-    let text = number(value);
-    if value > 0.0 && text != "0" {
-        format!("+{text}")
-    } else {
-        text
-    }
-}
-
-/// A number, or `missing`.
-pub(super) fn number_or_missing(value: Option<f64>) -> String {
-    value.map_or_else(|| MISSING.to_string(), number)
-}
+use crate::notify::{MISSING_VALUE, format_change, format_value};
 
 /// The sentence a notification carries when the rule has no `message`.
 pub(super) fn default_message(subject: &Subject<'_>, facts: &Facts) -> String {
@@ -56,11 +32,9 @@ pub(super) fn default_message(subject: &Subject<'_>, facts: &Facts) -> String {
 fn rule_message(rule: &Rule, subject: &Subject<'_>, facts: &Facts) -> String {
     let name = rule_description(rule);
     let value = |signed: bool| match facts.value {
-        Some(v) if signed && v > 0.0 && number(v) != "0" => {
-            format!("+{}", format_value(v, subject.unit))
-        }
+        Some(v) if signed => format_change(v, subject.unit),
         Some(v) => format_value(v, subject.unit),
-        None => MISSING.to_string(),
+        None => MISSING_VALUE.to_string(),
     };
     let Decision { kind, level, .. } = facts.decision;
     let reason = match facts.condition {
@@ -120,20 +94,43 @@ fn rule_message(rule: &Rule, subject: &Subject<'_>, facts: &Facts) -> String {
 fn rule_description(rule: &Rule) -> String {
     match rule.window {
         None => rule.name.clone(),
-        Some(window) => {
-            let aggregate = match window.aggregate {
-                Aggregate::Avg => "avg",
-                Aggregate::Min => "min",
-                Aggregate::Max => "max",
-                Aggregate::Sum => "sum",
-            };
-            format!("{} ({aggregate} of the last {})", rule.name, window.points)
-        }
+        Some(window) => format!("{} ({})", rule.name, window_text(window)),
     }
+}
+
+/// What a rule's value is when it is not simply its metric or expression: `percent change
+/// against 30d before`, `avg of the last 5`, or both; empty otherwise.
+pub fn value_description(rule: &Rule) -> String {
+    let change = rule.change.map(|change| {
+        let mode = match change.mode {
+            ChangeMode::Percent => "percent",
+            ChangeMode::Absolute => "absolute",
+        };
+        format!("{mode} change against {} before", duration_text(change.vs))
+    });
+    let window = rule.window.map(window_text);
+    change
+        .into_iter()
+        .chain(window)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn window_text(window: Window) -> String {
+    let aggregate = match window.aggregate {
+        Aggregate::Avg => "avg",
+        Aggregate::Min => "min",
+        Aggregate::Max => "max",
+        Aggregate::Sum => "sum",
+    };
+    format!("{aggregate} of the last {}", window.points)
 }
 
 fn source_message(source_id: &str, error: &str, kind: NotificationKind) -> String {
     match kind {
+        NotificationKind::Resolved if error.is_empty() => {
+            format!("Source {source_id} is healthy again")
+        }
         NotificationKind::Resolved => {
             format!("Source {source_id} is healthy again (last error: {error})")
         }

@@ -94,7 +94,8 @@ pub struct Notification {
     pub condition: String,
     /// The rule's value at the previous evaluation, when there was one.
     pub previous_value: Option<f64>,
-    /// Recent values, oldest first, drawn with the eight block characters `▁` to `█`.
+    /// Recent values, oldest first, drawn with the eight block characters `▁` to `█`, and
+    /// [`crate::notify::SPARKLINE_GAP`] for a missing one.
     pub sparkline: String,
     /// The rendered `message` template, or a default sentence.
     pub message: String,
@@ -123,7 +124,7 @@ impl Notification {
     pub fn value_text(&self) -> String {
         match self.value {
             Some(value) => crate::notify::format_value(value, &self.unit),
-            None => "missing".to_string(),
+            None => crate::notify::MISSING_VALUE.to_string(),
         }
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use anstyle::{AnsiColor, Style};
 use async_trait::async_trait;
 
+use super::headline::condition_text;
 use super::{Delivery, Notifier};
 use crate::model::{Level, Notification, NotificationKind};
 
@@ -57,7 +58,16 @@ impl Notifier for ConsoleNotifier {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut delivery = Delivery::default();
+        // Once a write fails, the output is gone (a closed pipe, as in `kpiwatch run |
+        // head -1`, or a full disk): the rest stay in the outbox with the same reason.
+        let mut broken: Option<String> = None;
         for notification in notifications {
+            if let Some(reason) = &broken {
+                delivery
+                    .failed
+                    .push((notification.id.clone(), reason.clone()));
+                continue;
+            }
             let line = match self.format {
                 OutputFormat::Text => text_line(notification),
                 OutputFormat::Json => match serde_json::to_string(notification) {
@@ -72,10 +82,12 @@ impl Notifier for ConsoleNotifier {
             };
             match writeln!(out, "{line}") {
                 Ok(()) => delivery.accepted.push(notification.id.clone()),
-                // A closed pipe (`kpiwatch run | head -1`) leaves the rest in the outbox.
-                Err(error) => delivery
-                    .failed
-                    .push((notification.id.clone(), error.to_string())),
+                Err(error) => {
+                    delivery
+                        .failed
+                        .push((notification.id.clone(), error.to_string()));
+                    broken = Some(error.to_string());
+                }
             }
         }
         if let Err(error) = out.flush() {
@@ -87,25 +99,15 @@ impl Notifier for ConsoleNotifier {
     }
 }
 
-/// `CRITICAL  Churn rate 6.2% > 5 (firing) ▂▄█ → Analyze churn reasons`
+/// `CRITICAL  Churn rate 6.2% > 5% ▂▄█ → Analyze churn reasons`: the badge, what happened,
+/// the kind when the badge does not say it, the sparkline and the action.
 pub fn text_line(n: &Notification) -> String {
     let (label, style) = badge(n);
-    let mut line = format!("{style}{label:<9}{style:#} {}", n.rule.name);
+    let mut line = format!("{style}{label:<9}{style:#} {}", what_happened(n));
 
-    match n.kind {
-        NotificationKind::Resolved => {
-            line.push_str(&format!(" {}", n.value_text()));
-            if !n.condition.is_empty() {
-                line.push_str(&format!(" (was {})", n.condition));
-            }
-        }
-        NotificationKind::NoData => line.push_str(&format!(": {}", n.message)),
-        _ if n.condition.is_empty() => line.push_str(&format!(": {}", n.message)),
-        _ => line.push_str(&format!(" {} {}", n.value_text(), n.condition)),
-    }
-    if !matches!(
+    if matches!(
         n.kind,
-        NotificationKind::Firing | NotificationKind::Resolved
+        NotificationKind::Escalated | NotificationKind::Downgraded | NotificationKind::Reminder
     ) {
         line.push_str(&format!(" ({})", n.kind));
     }
@@ -118,6 +120,35 @@ pub fn text_line(n: &Notification) -> String {
     line
 }
 
+/// The rule, its value and the condition it broke; for a resolve, the condition it had
+/// broken. Notifications that have no value and condition to show (source health, no data,
+/// flapping, a removed rule) show their message instead.
+fn what_happened(n: &Notification) -> String {
+    let name = &n.rule.name;
+    let value = n.value_text();
+    let condition = condition_text(&n.condition, &n.unit);
+    match n.kind {
+        NotificationKind::Resolved if n.value.is_none() => message(n),
+        // After a no_data or flapping notice there is no broken condition to recall.
+        NotificationKind::Resolved if condition.is_empty() => {
+            format!("{name} {value} (back to normal)")
+        }
+        NotificationKind::Resolved => format!("{name} {value} (was {condition})"),
+        _ if condition.is_empty() => message(n),
+        _ => format!("{name} {value} {condition}"),
+    }
+}
+
+/// The message, led by the rule name unless it already starts with it, as the default
+/// sentences do.
+fn message(n: &Notification) -> String {
+    if n.message.starts_with(&n.rule.name) {
+        n.message.clone()
+    } else {
+        format!("{}: {}", n.rule.name, n.message)
+    }
+}
+
 fn badge(n: &Notification) -> (&'static str, Style) {
     let colour = |c: AnsiColor| Style::new().fg_color(Some(c.into())).bold();
     match (n.kind, n.level) {
@@ -127,5 +158,107 @@ fn badge(n: &Notification) -> (&'static str, Style) {
         (_, Level::Critical) => ("CRITICAL", colour(AnsiColor::Red)),
         (_, Level::Warning) => ("WARNING", colour(AnsiColor::Yellow)),
         (_, Level::Ok) => ("OK", colour(AnsiColor::Green)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use super::*;
+    use crate::notify::testing::notification;
+
+    /// The line as a pipe receives it, without colour.
+    fn plain(n: &Notification) -> String {
+        anstream::adapter::strip_str(&text_line(n)).to_string()
+    }
+
+    fn source_health(kind: NotificationKind, level: Level, message: &str) -> Notification {
+        let mut n = notification(kind, level, None);
+        n.rule.id = "source-health:dash".into();
+        n.rule.name = "Source dash".into();
+        n.unit = String::new();
+        n.condition = String::new();
+        n.sparkline = "███▁".into();
+        n.message = message.into();
+        n.action = String::new();
+        n
+    }
+
+    #[test]
+    fn an_alert_shows_its_value_and_the_condition_with_its_unit() {
+        let n = notification(NotificationKind::Escalated, Level::Critical, Some(6.2));
+        assert_eq!(
+            plain(&n),
+            "CRITICAL  Churn rate 6.2% > 5% (escalated) ▁▂▃▅▇ \
+             → Analyze churn reasons and launch a retention campaign"
+        );
+    }
+
+    #[test]
+    fn a_resolve_recalls_the_broken_condition_or_says_it_is_back_to_normal() {
+        let mut n = notification(NotificationKind::Resolved, Level::Ok, Some(3.0));
+        assert_eq!(plain(&n), "RESOLVED  Churn rate 3% (was > 5%) ▁▂▃▅▇");
+        // After a no_data notice the resolve names no condition.
+        n.condition = String::new();
+        assert_eq!(plain(&n), "RESOLVED  Churn rate 3% (back to normal) ▁▂▃▅▇");
+    }
+
+    #[test]
+    fn source_health_lines_are_their_sentences_without_the_name_twice() {
+        let failing = source_health(
+            NotificationKind::Firing,
+            Level::Warning,
+            "Source dash is failing: HTTP 502",
+        );
+        assert_eq!(
+            plain(&failing),
+            "WARNING   Source dash is failing: HTTP 502 ███▁"
+        );
+        let healthy = source_health(
+            NotificationKind::Resolved,
+            Level::Ok,
+            "Source dash is healthy again (last error: HTTP 502)",
+        );
+        assert_eq!(
+            plain(&healthy),
+            "RESOLVED  Source dash is healthy again (last error: HTTP 502) ███▁"
+        );
+    }
+
+    #[test]
+    fn a_no_data_line_is_the_sentence_and_a_custom_message_is_led_by_the_name() {
+        let mut n = notification(NotificationKind::NoData, Level::Critical, None);
+        n.condition = String::new();
+        n.sparkline = "▄··".into();
+        n.action = String::new();
+        n.message = "Churn rate has no data: its last 3 values are missing".into();
+        assert_eq!(
+            plain(&n),
+            "NO DATA   Churn rate has no data: its last 3 values are missing ▄··"
+        );
+        n.message = "No churn figure from billing".into();
+        assert_eq!(
+            plain(&n),
+            "NO DATA   Churn rate: No churn figure from billing ▄··"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_closed_output_fails_every_notification_with_one_reason() {
+        // A real pipe whose reader has gone, as after `kpiwatch run | head -1`.
+        let (reader, writer) = io::pipe().unwrap();
+        drop(reader);
+        let console = ConsoleNotifier::new(OutputFormat::Text, Box::new(writer));
+        let notifications = [
+            notification(NotificationKind::Firing, Level::Critical, Some(6.2)),
+            notification(NotificationKind::Reminder, Level::Critical, Some(6.3)),
+        ];
+        let delivery = console.deliver(&notifications).await;
+        assert!(delivery.accepted.is_empty());
+        let reasons: Vec<&str> = delivery.failed.iter().map(|(_, r)| r.as_str()).collect();
+        assert_eq!(reasons.len(), 2);
+        assert_eq!(reasons[0], reasons[1]);
+        assert!(reasons[0].contains("pipe"), "{}", reasons[0]);
     }
 }

@@ -1,5 +1,8 @@
 //! Number and sparkline formatting shared by every output format.
 
+/// How a missing value reads, wherever a value is printed.
+pub const MISSING_VALUE: &str = "missing";
+
 /// A value with its unit, as a person reads it: `6.2%`, `240 ms`, `48,200`.
 ///
 /// Values are rounded to at most four significant decimals and trailing zeros dropped,
@@ -12,6 +15,21 @@ pub fn format_value(value: f64, unit: &str) -> String {
         Some(c) if c.is_alphanumeric() => format!("{number} {unit}"),
         Some(_) => format!("{number}{unit}"),
     }
+}
+
+/// A difference with its unit, signed: `+2.2%`, `-3 ms`, `0`.
+pub fn format_change(value: f64, unit: &str) -> String {
+    let text = format_value(value, unit);
+    if value > 0.0 && format_number(value) != "0" {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+/// A value rounded as [`format_value`] shows it, as a number: `2.8048780487` gives `2.805`.
+pub fn rounded_for_reading(value: f64) -> f64 {
+    format_number(value).parse().unwrap_or(value)
 }
 
 fn format_number(value: f64) -> String {
@@ -32,8 +50,12 @@ fn format_number(value: f64) -> String {
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-/// Draws values, oldest first, as a sparkline. A missing value is a space; a flat series
-/// is drawn at the middle height.
+/// A missing value in a sparkline. Not a space: a gap at either end would vanish, and the
+/// text around the sparkline would look misaligned.
+pub const SPARKLINE_GAP: char = '·';
+
+/// Draws values, oldest first, as a sparkline. A missing value is [`SPARKLINE_GAP`]; a flat
+/// series is drawn at the middle height.
 pub fn sparkline(values: &[Option<f64>]) -> String {
     let present = values.iter().flatten().copied();
     let (low, high) = present.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
@@ -42,7 +64,7 @@ pub fn sparkline(values: &[Option<f64>]) -> String {
     values
         .iter()
         .map(|value| match value {
-            None => ' ',
+            None => SPARKLINE_GAP,
             Some(_) if high <= low => BARS[3],
             Some(v) => {
                 let position = (v - low) / (high - low) * (BARS.len() - 1) as f64;
@@ -68,8 +90,18 @@ mod tests {
     }
 
     #[test]
+    fn changes_are_signed_and_rounded_values_stay_numbers() {
+        assert_eq!(format_change(2.2, "%"), "+2.2%");
+        assert_eq!(format_change(-3.0, "ms"), "-3 ms");
+        assert_eq!(format_change(0.00000001, ""), "0");
+        assert_eq!(rounded_for_reading(2.8048780487), 2.805);
+        assert_eq!(rounded_for_reading(48200.0), 48200.0);
+    }
+
+    #[test]
     fn sparkline_spans_the_range_and_marks_gaps() {
-        assert_eq!(sparkline(&[Some(1.0), Some(2.0), None, Some(8.0)]), "▁▂ █");
+        assert_eq!(sparkline(&[Some(1.0), Some(2.0), None, Some(8.0)]), "▁▂·█");
+        assert_eq!(sparkline(&[Some(1.0), None]), "▄·");
         assert_eq!(sparkline(&[Some(5.0), Some(5.0)]), "▄▄");
         assert_eq!(sparkline(&[]), "");
     }

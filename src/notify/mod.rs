@@ -16,7 +16,9 @@ mod testing;
 use async_trait::async_trait;
 
 pub use console::{ConsoleNotifier, OutputFormat, text_line};
-pub use format::{format_value, sparkline};
+pub use format::{
+    MISSING_VALUE, SPARKLINE_GAP, format_change, format_value, rounded_for_reading, sparkline,
+};
 pub use headline::headline;
 pub use open::{NotifierUrl, NotifierUrlError, TopicArn, open};
 pub use sns::SnsNotifier;

@@ -87,9 +87,27 @@ fn body_hint(body_start: &str) -> String {
     }
 }
 
-/// The first line of a body, cut to 60 characters, for error messages.
+/// The first line of a body, cut to 60 characters, for error messages. Bytes that would
+/// not print as themselves (control characters, bytes that are not UTF-8, as in a gzip
+/// body) are written as escapes such as `\x1f`, so that the message stays one readable
+/// line on a terminal and in a log.
 pub(super) fn body_start(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(240)]);
-    let line = text.trim_start().lines().next().unwrap_or("");
-    line.chars().take(60).collect()
+    let head = &body[..body.len().min(240)];
+    let mut pieces = Vec::new();
+    for chunk in head.utf8_chunks() {
+        pieces.extend(chunk.valid().chars().map(|c| match c {
+            '\n' | '\r' => None,
+            '\t' => Some(" ".to_string()),
+            c if c.is_ascii_control() => Some(format!("\\x{:02x}", u32::from(c))),
+            c if c.is_control() => Some(c.escape_unicode().to_string()),
+            c => Some(c.to_string()),
+        }));
+        pieces.extend(chunk.invalid().iter().map(|b| Some(format!("\\x{b:02x}"))));
+    }
+    pieces
+        .into_iter()
+        .skip_while(|piece| piece.as_deref().is_none_or(|p| p.trim().is_empty()))
+        .map_while(|piece| piece)
+        .take(60)
+        .collect()
 }

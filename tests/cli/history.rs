@@ -54,3 +54,158 @@ fn history_of_an_unknown_rule_is_an_input_error() {
         stderr(&output)
     );
 }
+
+/// Appends rules to the workspace's config: its rules list is the file's last section.
+fn add_rules(workspace: &Workspace, rules: &str) {
+    let path = workspace.path("kpiwatch.yaml");
+    let mut config = std::fs::read_to_string(&path).unwrap();
+    config.push_str(rules);
+    std::fs::write(path, config).unwrap();
+}
+
+fn three_churn_runs(workspace: &Workspace) {
+    run_at(workspace, "2026-12-03T10:00:00Z");
+    workspace.edit_metrics(|m| m["retention"]["churnRate"] = 4.1.into());
+    run_at(workspace, "2026-12-03T10:05:00Z");
+    workspace.edit_metrics(|m| m["retention"]["churnRate"] = 2.0.into());
+    run_at(workspace, "2026-12-03T10:10:00Z");
+}
+
+#[test]
+fn history_of_change_and_window_rules_shows_the_values_their_conditions_saw() {
+    let workspace = Workspace::of_example("saas");
+    add_rules(
+        &workspace,
+        "
+  - id: churn-change
+    metric: retention.churnRate
+    unit: \"%\"
+    change: { vs: 10m, as: absolute }
+    warning: \"> 100\"
+  - id: churn-avg
+    metric: retention.churnRate
+    unit: \"%\"
+    window: { avg: 2 }
+    warning: \"> 100\"
+",
+    );
+    three_churn_runs(&workspace);
+
+    let output = workspace.kpiwatch(&["history", "--rule", "churn-change"]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "churn-change (churn-change), absolute change against 10m before: 3 snapshots\n\
+         \x20 2026-12-03T10:00:00Z  missing\n\
+         \x20 2026-12-03T10:05:00Z  missing\n\
+         \x20 2026-12-03T10:10:00Z  -4.2%\n\
+         \x20 ··▄\n"
+    );
+
+    // The window reaches back past the shown snapshots, as the engine's did.
+    let output = workspace.kpiwatch(&["history", "--rule", "churn-avg", "--last", "2"]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "churn-avg (churn-avg), avg of the last 2: 2 snapshots\n\
+         \x20 2026-12-03T10:05:00Z  5.15%\n\
+         \x20 2026-12-03T10:10:00Z  3.05%\n\
+         \x20 █▁\n"
+    );
+
+    let output = workspace.kpiwatch(&["history"]);
+    let text = stdout(&output);
+    let line = |id: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("no line for {id}: {text}"))
+            .to_string()
+    };
+    assert!(line("churn-change").ends_with("··▄  -4.2%"), "{text}");
+    assert!(line("churn-avg").ends_with("█▆▁  3.05%"), "{text}");
+    assert!(
+        line("source-health:dashboard").ends_with("▁▁▁  ok"),
+        "{text}"
+    );
+}
+
+#[test]
+fn history_of_a_source_health_rule_shows_each_failure() {
+    let workspace = Workspace::of_example("saas");
+    run_at(&workspace, "2026-12-03T10:00:00Z");
+    let metrics = std::fs::read(workspace.path("metrics.json")).unwrap();
+    std::fs::remove_file(workspace.path("metrics.json")).unwrap();
+    run_at(&workspace, "2026-12-03T10:05:00Z");
+    std::fs::write(workspace.path("metrics.json"), metrics).unwrap();
+    run_at(&workspace, "2026-12-03T10:10:00Z");
+
+    let output = workspace.kpiwatch(&["history", "--rule", "source-health:dashboard"]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Source dashboard (source-health:dashboard): 3 snapshots"
+    );
+    assert_eq!(lines[1], "  2026-12-03T10:00:00Z  ok");
+    assert!(
+        lines[2].starts_with("  2026-12-03T10:05:00Z  failed: cannot read "),
+        "{text}"
+    );
+    assert_eq!(lines[3], "  2026-12-03T10:10:00Z  ok");
+    assert_eq!(lines[4], "  ▁█▁");
+
+    let output = workspace.kpiwatch(&["history", "--rule", "source-health:nope"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no source with id `nope`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn history_of_a_metric_never_stored_is_an_input_error_with_suggestions() {
+    let workspace = Workspace::of_example("saas");
+    run_at(&workspace, "2026-12-03T10:00:00Z");
+
+    let output = workspace.kpiwatch(&["history", "--metric", "retention.churnrate"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(stdout(&output), "");
+    let errors = stderr(&output);
+    assert!(
+        errors.contains("metric `retention.churnrate` was never stored")
+            && errors.contains("did you mean `retention.churnRate`"),
+        "{errors}"
+    );
+
+    let output = workspace.kpiwatch(&["history", "--metric", "churnRate"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("did you mean `retention.churnRate`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn history_of_the_last_zero_snapshots_is_a_usage_error() {
+    let workspace = Workspace::of_example("saas");
+    run_at(&workspace, "2026-12-03T10:00:00Z");
+    let output = workspace.kpiwatch(&["history", "--last", "0"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--last"), "{}", stderr(&output));
+}
+
+#[test]
+fn history_without_a_state_file_says_so_and_creates_nothing() {
+    let workspace = Workspace::of_example("saas");
+    let output = workspace.kpiwatch(&["history"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no stored state at .kpiwatch/state.db"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!workspace.path(".kpiwatch").exists());
+}

@@ -40,7 +40,7 @@ fn refused_notifications_are_kept_for_a_day_then_given_up() {
     let config = config.replacen("renotify: 6h", "renotify: off", 1);
     std::fs::write(workspace.path("kpiwatch.yaml"), config).unwrap();
 
-    let first = run_with_missing_topic(&workspace, "2026-12-03T10:00:00Z");
+    let first = run_with_missing_topic(&workspace, "2026-11-03T10:00:00Z");
     assert_eq!(first.status.code(), Some(3), "{}", stderr(&first));
     assert!(
         stderr(&first).contains("0 notifications sent, 4 not delivered"),
@@ -49,7 +49,7 @@ fn refused_notifications_are_kept_for_a_day_then_given_up() {
     );
 
     // Within the day: kept, and the run still fails so that someone looks.
-    let later = run_with_missing_topic(&workspace, "2026-12-04T09:00:00Z");
+    let later = run_with_missing_topic(&workspace, "2026-11-04T09:00:00Z");
     assert_eq!(later.status.code(), Some(3), "{}", stderr(&later));
     assert!(
         stderr(&later).contains("4 not delivered"),
@@ -58,17 +58,17 @@ fn refused_notifications_are_kept_for_a_day_then_given_up() {
     );
 
     // Past the day: given up, said on standard error and at error level in the log.
-    let expired = run_with_missing_topic(&workspace, "2026-12-04T10:05:00Z");
+    let expired = run_with_missing_topic(&workspace, "2026-11-04T10:05:00Z");
     assert_eq!(expired.status.code(), Some(3), "{}", stderr(&expired));
     let errors = stderr(&expired);
     assert!(errors.contains("0 notifications sent\n"), "{errors}");
     assert!(errors.contains("4 notifications given up"), "{errors}");
     assert!(
-        errors.contains("churn-rate/firing/2026-12-03T10:00:00Z"),
+        errors.contains("churn-rate/firing/2026-11-03T10:00:00Z"),
         "{errors}"
     );
 
     // Nothing is left to fail the next run.
-    let next = run_with_missing_topic(&workspace, "2026-12-04T10:10:00Z");
+    let next = run_with_missing_topic(&workspace, "2026-11-04T10:10:00Z");
     assert_eq!(next.status.code(), Some(0), "{}", stderr(&next));
 }

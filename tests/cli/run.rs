@@ -90,7 +90,7 @@ fn text_output_reads_as_one_line_per_notification() {
     let churn = text.lines().find(|l| l.contains("Churn rate")).unwrap();
     assert_eq!(
         churn,
-        "CRITICAL  Churn rate 6.2% > 5 → Analyze churn reasons and launch retention campaign"
+        "CRITICAL  Churn rate 6.2% > 5% → Analyze churn reasons and launch retention campaign"
     );
     assert!(
         !text.contains('\u{1b}'),
@@ -186,9 +186,160 @@ fn a_failing_source_is_reported_and_the_run_still_completes() {
 }
 
 #[test]
+fn a_source_health_alert_reads_as_its_sentence_from_failing_to_healthy_again() {
+    let workspace = Workspace::of_example("saas");
+    let metrics = std::fs::read(workspace.path("metrics.json")).unwrap();
+    std::fs::remove_file(workspace.path("metrics.json")).unwrap();
+    // The source-health rule fires on the first failure, and resolves on the first success.
+    let mut lines = Vec::new();
+    for at in [T1, T2, T3] {
+        if at == T3 {
+            std::fs::write(workspace.path("metrics.json"), &metrics).unwrap();
+        }
+        let output = workspace.kpiwatch(&["run", "--config", "kpiwatch.yaml", "--at", at]);
+        assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+        lines.extend(
+            stdout(&output)
+                .lines()
+                .filter(|l| l.contains("Source dashboard"))
+                .map(str::to_string),
+        );
+    }
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(
+        lines[0].starts_with("WARNING   Source dashboard is failing: cannot read "),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("RESOLVED  Source dashboard is healthy again (last error: "),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].ends_with(") ██▁"), "{}", lines[1]);
+}
+
+#[test]
+fn a_binary_body_is_quoted_with_escapes_in_the_source_error() {
+    let workspace = Workspace::of_example("saas");
+    // The first bytes of a gzip stream: a compressed body served without decompression.
+    let gzip = [
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xab, 0x56,
+    ];
+    std::fs::write(workspace.path("metrics.json"), gzip).unwrap();
+    let output = workspace.kpiwatch(&["run", "--config", "kpiwatch.yaml", "--at", T1]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains(r"(body starts with `\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xabV`)"),
+        "{errors}"
+    );
+    assert!(
+        errors.chars().all(|c| c == '\n' || !c.is_control()),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn logs_piped_without_no_color_carry_no_escape_codes() {
+    let workspace = Workspace::of_example("saas");
+    // A failing source is logged at warning level, the default.
+    std::fs::remove_file(workspace.path("metrics.json")).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kpiwatch"))
+        .args(["run", "--config", "kpiwatch.yaml", "--at", T1])
+        .current_dir(workspace.folder.path())
+        .env_remove("KPIWATCH_LOG")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let errors = stderr(&output);
+    assert!(errors.contains("WARN"), "{errors}");
+    assert!(!errors.contains('\u{1b}'), "{errors:?}");
+    assert!(!stdout(&output).contains('\u{1b}'), "{}", stdout(&output));
+}
+
+#[test]
+fn a_closed_standard_output_is_one_warning_and_the_rest_waits_in_the_outbox() {
+    let workspace = Workspace::of_example("saas");
+    // A pipe whose reader is gone before kpiwatch writes, as with `kpiwatch run | head -0`.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kpiwatch"))
+        .args(["run", "--config", "kpiwatch.yaml", "--at", T1])
+        .current_dir(workspace.folder.path())
+        .env_remove("KPIWATCH_LOG")
+        .env("NO_COLOR", "1")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    let errors = stderr(&output);
+    let warnings: Vec<&str> = errors.lines().filter(|l| l.contains("WARN")).collect();
+    assert_eq!(warnings.len(), 1, "{errors}");
+    assert!(warnings[0].contains("count=4"), "{errors}");
+    assert!(
+        errors.contains("0 notifications sent, 4 not delivered"),
+        "{errors}"
+    );
+
+    // The next run, to a reader, prints what the closed pipe did not take.
+    let output = workspace.kpiwatch(&["run", "--config", "kpiwatch.yaml", "--at", T2]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    assert_eq!(stdout(&output).lines().count(), 4, "{}", stdout(&output));
+}
+
+#[test]
 fn a_bad_evaluation_time_is_a_usage_error() {
     let workspace = Workspace::of_example("saas");
     let output = workspace.kpiwatch(&["run", "--at", "yesterday"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("RFC 3339"), "{}", stderr(&output));
+}
+
+#[test]
+fn an_evaluation_time_with_a_fraction_of_a_second_is_refused() {
+    let workspace = Workspace::of_example("saas");
+    let output = workspace.kpiwatch(&["run", "--at", "2026-12-03T10:00:00.250Z"]);
+    assert_eq!(output.status.code(), Some(2));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains("whole seconds") && errors.contains("write 2026-12-03T10:00:00Z"),
+        "{errors}"
+    );
+    assert!(!workspace.path(".kpiwatch").exists(), "nothing is stored");
+}
+
+#[test]
+fn a_far_future_evaluation_time_needs_allow_future() {
+    let workspace = Workspace::of_example("saas");
+    let future = (chrono::Utc::now() + chrono::Duration::days(400))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let output = workspace.kpiwatch(&["run", "--config", "kpiwatch.yaml", "--at", &future]);
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains("more than 5 minutes ahead of the clock")
+            && errors.contains("--allow-future"),
+        "{errors}"
+    );
+    assert!(!workspace.path(".kpiwatch").exists(), "nothing is stored");
+
+    let args = [
+        "run",
+        "--config",
+        "kpiwatch.yaml",
+        "--at",
+        &future,
+        "--allow-future",
+    ];
+    let output = workspace.kpiwatch(&args);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    assert!(
+        stdout(&output).contains("Churn rate"),
+        "{}",
+        stdout(&output)
+    );
 }

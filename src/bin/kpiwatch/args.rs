@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, SubsecRound, Timelike, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kpiwatch::config::Config;
 use kpiwatch::notify::NotifierUrl;
@@ -82,9 +82,15 @@ pub struct RunArgs {
     #[command(flatten)]
     pub store: StoreArg,
 
-    /// The evaluation time T, in RFC 3339 (2026-12-03T10:00:00Z). Defaults to now.
+    /// The evaluation time T, in RFC 3339 whole seconds (2026-12-03T10:00:00Z). Defaults to
+    /// now.
     #[arg(long, value_parser = parse_time)]
     pub at: Option<DateTime<Utc>>,
+
+    /// Accept an `--at` more than 5 minutes ahead of the clock. Runs before that time are
+    /// then skipped, so use it on a scratch `--state`.
+    #[arg(long)]
+    pub allow_future: bool,
 
     /// How notifications are printed.
     #[arg(long, value_enum, default_value_t = Output::Text)]
@@ -120,7 +126,8 @@ pub struct HistoryArgs {
     #[command(flatten)]
     pub store: StoreArg,
 
-    /// One rule's values (before `change` and `window` are applied).
+    /// One rule's values, as the engine computes them (with `change` and `window`);
+    /// `source-health:SOURCE` for a source's failures.
     #[arg(long, conflicts_with = "metric")]
     pub rule: Option<String>,
 
@@ -129,7 +136,11 @@ pub struct HistoryArgs {
     pub metric: Option<String>,
 
     /// How many of the newest snapshots to show.
-    #[arg(long, default_value_t = 20)]
+    #[arg(
+        long,
+        default_value_t = 20,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+    )]
     pub last: usize,
 }
 
@@ -149,8 +160,19 @@ pub enum FailOn {
     Critical,
 }
 
+/// An RFC 3339 time in whole seconds. Notification ids and every rendering of T are in
+/// seconds, so two runs a fraction of a second apart would send notifications with the same
+/// id; truncating silently would instead evaluate a T other than the one asked for.
 fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
+    let at = DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|error| format!("{error}; expected RFC 3339 such as 2026-12-03T10:00:00Z"))
+        .map_err(|error| format!("{error}; expected RFC 3339 such as 2026-12-03T10:00:00Z"))?;
+    if at.nanosecond() != 0 {
+        return Err(format!(
+            "T is in whole seconds, since notification ids are; write {}",
+            at.trunc_subsecs(0)
+                .to_rfc3339_opts(SecondsFormat::Secs, true)
+        ));
+    }
+    Ok(at)
 }

@@ -1,7 +1,7 @@
 //! Exit codes, documented in the README's CLI reference.
 
 /// The exit codes of every subcommand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Exit {
     /// The command did its job.
     Success = 0,

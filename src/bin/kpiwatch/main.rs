@@ -5,6 +5,7 @@ mod args;
 mod exit;
 mod history;
 mod logging;
+mod output;
 mod run;
 mod schema;
 mod test;

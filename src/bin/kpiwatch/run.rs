@@ -1,4 +1,4 @@
-use chrono::{SecondsFormat, SubsecRound, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, SubsecRound, Utc};
 use kpiwatch::config::Config;
 use kpiwatch::cycle::{RunSummary, run_cycle};
 use kpiwatch::model::Level;
@@ -10,8 +10,27 @@ use crate::args::{FailOn, Output, RunArgs};
 use crate::exit::Exit;
 use crate::words::counted;
 
+/// How far ahead of the clock `--at` may be without `--allow-future`: enough for a clock a
+/// little behind the scheduler's, far less than a schedule's period.
+const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
+
 /// Runs one cycle and maps its outcome to an exit code.
 pub fn run(args: RunArgs) -> Exit {
+    let now = Utc::now();
+    // Whole seconds, like a scheduled event's time: notification ids and every rendering of
+    // T show seconds, so a finer T would only make the stored keys disagree with them.
+    let at = args.at.unwrap_or_else(|| now.trunc_subsecs(0));
+    if at > now + FUTURE_TOLERANCE && !args.allow_future {
+        eprintln!(
+            "kpiwatch: --at {} is more than {} minutes ahead of the clock ({}): once T has been \
+             evaluated, runs at earlier times skip evaluation. Pass --allow-future to run it \
+             anyway, best on a scratch --state",
+            at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            FUTURE_TOLERANCE.num_minutes(),
+            now.to_rfc3339_opts(SecondsFormat::Secs, true),
+        );
+        return Exit::InvalidInput;
+    }
     let config = match args.config.load() {
         Ok(config) => config,
         Err(exit) => return exit,
@@ -23,7 +42,7 @@ pub fn run(args: RunArgs) -> Exit {
             return Exit::Incomplete;
         }
     };
-    match runtime.block_on(cycle(&config, &args)) {
+    match runtime.block_on(cycle(&config, &args, at)) {
         Ok(summary) => verdict(&summary, args.fail_on),
         Err(message) => {
             eprintln!("kpiwatch: {message}");
@@ -32,7 +51,7 @@ pub fn run(args: RunArgs) -> Exit {
     }
 }
 
-async fn cycle(config: &Config, args: &RunArgs) -> Result<RunSummary, String> {
+async fn cycle(config: &Config, args: &RunArgs, at: DateTime<Utc>) -> Result<RunSummary, String> {
     let store = store::open(&args.store.url())
         .await
         .map_err(|e| e.to_string())?;
@@ -44,9 +63,6 @@ async fn cycle(config: &Config, args: &RunArgs) -> Result<RunSummary, String> {
             Output::Json => OutputFormat::Json,
         })),
     };
-    // Whole seconds, like a scheduled event's time: notification ids and every rendering of
-    // T show seconds, so a finer T would only make the stored keys disagree with them.
-    let at = args.at.unwrap_or_else(|| Utc::now().trunc_subsecs(0));
     let run_id = uuid::Uuid::new_v4().to_string();
 
     let summary = run_cycle(

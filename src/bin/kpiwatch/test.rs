@@ -2,12 +2,14 @@ use kpiwatch::testing;
 
 use crate::args::TestArgs;
 use crate::exit::Exit;
+use crate::output;
 
 /// Runs every test of every file. Each file's report goes to standard output, and the
 /// errors of an invalid file to standard error; the other files still run. Exits 2 when a
 /// file is invalid, else 1 when a test failed, else 0.
 pub fn test(args: TestArgs) -> Exit {
     let (mut passed, mut failed, mut invalid) = (0, 0, 0);
+    let mut printed = Exit::Success;
     for path in &args.files {
         let file = match testing::load(path) {
             Ok(file) => file,
@@ -24,14 +26,17 @@ pub fn test(args: TestArgs) -> Exit {
             }
         };
         let outcomes = testing::run(&file);
-        print!("{}", testing::render_file(path, &outcomes));
+        printed = printed.max(output::print(&testing::render_file(path, &outcomes)));
         let failures = outcomes.iter().filter(|o| !o.passed()).count();
         failed += failures;
         passed += outcomes.len() - failures;
     }
 
-    println!("{}", testing::render_summary(passed, failed, invalid));
-    if invalid > 0 {
+    let summary = testing::render_summary(passed, failed, invalid);
+    printed = printed.max(output::print(&format!("{summary}\n")));
+    if printed != Exit::Success {
+        printed
+    } else if invalid > 0 {
         Exit::InvalidInput
     } else if failed > 0 {
         Exit::Verdict

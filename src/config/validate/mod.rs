@@ -26,8 +26,6 @@ use super::yaml::{self, Fields, Pos, closest};
 use super::{Config, ConfigErrors};
 pub(crate) use report::Report;
 
-pub use templates::TEMPLATE_VARIABLES;
-
 /// The shortest retention kept by default, whatever the rules compare against.
 const DEFAULT_RETENTION: Duration = Duration::from_secs(30 * 86_400);
 

@@ -2,45 +2,35 @@
 //! than when an alert is rendered, which is the worst moment to find a typo.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use marked_yaml::types::MarkedScalarNode;
-use minijinja::{Environment, ErrorKind, context};
+use minijinja::value::{Enumerator, Object};
+use minijinja::{ErrorKind, Value, context};
 
 use super::report::Report;
 use crate::config::Template;
+use crate::config::template::{
+    TEMPLATE_VARIABLES, TemplateFacts, template_context, template_environment,
+};
 use crate::config::yaml::closest;
 
-/// The variables `message` and `action` templates may use.
-pub const TEMPLATE_VARIABLES: &[&str] = &[
-    "value",
-    "unit",
-    "condition",
-    "threshold",
-    "previous_value",
-    "change",
-    "name",
-    "id",
-    "labels",
-    "level",
-    "kind",
-    "at",
-];
-
-/// Checks a template: its syntax, the variables it reads, and the filters and tests it
-/// calls. `field` names it in messages.
+/// Checks a template: its syntax, the variables it reads, and that it renders. `field`
+/// names it in messages.
 ///
-/// Variables are found by minijinja's static analysis, so every branch is covered.
-/// Filters and tests are only known to exist once the template runs, so it is rendered
-/// once with sample values: a filter inside a branch those values do not take is not
-/// checked. Walking minijinja's syntax tree would check them all, but that tree is not a
-/// stable part of its API.
+/// Variables are found by minijinja's static analysis, so every branch is covered. The
+/// rest (unknown filters and tests, a filter given the wrong type, arithmetic on text)
+/// only shows when the template runs, so it is rendered once with sample values of the
+/// types a notification gives it: a branch those values do not take is not checked.
+/// Walking minijinja's syntax tree would check them all, but that tree is not a stable
+/// part of its API.
 pub fn check_template(
     source: &str,
     scalar: &MarkedScalarNode,
     field: &str,
     report: &mut Report<'_>,
 ) -> Option<Template> {
-    let mut environment = Environment::new();
+    let mut environment = template_environment();
     environment.set_debug(true);
 
     let template = match environment.template_from_str(source) {
@@ -79,43 +69,66 @@ pub fn check_template(
             ),
         );
     }
-
-    let rendered = template.render(sample_context());
-    if let Err(error) = rendered
-        && matches!(
-            error.kind(),
-            ErrorKind::UnknownFilter | ErrorKind::UnknownTest
-        )
-    {
-        let offset = error_offset(source, &error);
-        let detail = error.detail().unwrap_or("unknown filter or test");
-        report.error(
-            report.pos_in_scalar(scalar, offset),
-            format!("`{field}`: {detail}; only minijinja's built-in filters and tests exist"),
-        );
+    if !unknown.is_empty() {
+        // An unknown variable is undefined in the trial render, which would only report
+        // the same mistake again in other words.
         return None;
     }
 
-    unknown.is_empty().then(|| Template {
+    if let Err(error) = template.render(sample_context()) {
+        let offset = error_offset(source, &error);
+        let message = match (error.kind(), error.detail()) {
+            (ErrorKind::UnknownFilter | ErrorKind::UnknownTest, Some(detail)) => {
+                format!("`{field}`: {detail}; only minijinja's built-in filters and tests exist")
+            }
+            (_, Some(detail)) => format!("`{field}` fails to render: {detail}"),
+            (kind, None) => format!("`{field}` fails to render: {kind}"),
+        };
+        report.error(report.pos_in_scalar(scalar, offset), message);
+        return None;
+    }
+
+    Some(Template {
         source: source.to_string(),
     })
 }
 
-/// Values of the documented types, for the trial render.
-fn sample_context() -> minijinja::Value {
+/// A firing critical alert, for the trial render, built as the renderer builds its
+/// variables. Its labels have a value for any name, since the rule's own labels are not at
+/// hand here: a template reading a label the sample lacked would otherwise fail the trial
+/// in ways it cannot fail on a rule that has that label.
+fn sample_context() -> Value {
+    let no_labels = BTreeMap::new();
+    let facts = TemplateFacts {
+        value: Some(6.2),
+        previous_value: Some(4.8),
+        condition: "> 5",
+        threshold: Some(5.0),
+        unit: "%",
+        name: "Churn rate",
+        id: "churn-rate",
+        labels: &no_labels,
+        level: "critical",
+        kind: "firing",
+        at: "2026-01-01T00:00:00Z",
+    };
     context! {
-        value => 6.2,
-        unit => "%",
-        condition => "> 5",
-        threshold => 5.0,
-        previous_value => 4.8,
-        change => 1.4,
-        name => "Churn rate",
-        id => "churn-rate",
-        labels => BTreeMap::from([("team".to_string(), "growth".to_string())]),
-        level => "critical",
-        kind => "firing",
-        at => "2026-01-01T00:00:00Z",
+        labels => Value::from_object(SampleLabels),
+        ..template_context(&facts)
+    }
+}
+
+/// Labels with the value `growth` under any name.
+#[derive(Debug)]
+struct SampleLabels;
+
+impl Object for SampleLabels {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        key.as_str().map(|_| Value::from("growth"))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&["team"])
     }
 }
 
@@ -193,9 +206,27 @@ mod tests {
     }
 
     #[test]
+    fn the_trial_render_has_every_variable_and_a_value_for_any_label() {
+        let environment = template_environment();
+        let render = |source| environment.render_str(source, sample_context()).unwrap();
+        assert_eq!(
+            render("{{ value }}{{ unit }} {{ change_text }}"),
+            "6.2% +1.4%"
+        );
+        assert_eq!(render("{{ labels.owner | upper }}"), "GROWTH");
+        assert_eq!(
+            render("{% for name, value in labels | items %}{{ name }}={{ value }}{% endfor %}"),
+            "team=growth"
+        );
+    }
+
+    #[test]
     fn error_offsets_are_in_characters() {
         let source = "é {{ value ";
-        let error = Environment::new().template_from_str(source).err().unwrap();
+        let error = minijinja::Environment::new()
+            .template_from_str(source)
+            .err()
+            .unwrap();
         // minijinja points at `value` by byte; the two-byte `é` makes that one character less.
         assert_eq!(error_offset(source, &error), 5);
     }
