@@ -174,6 +174,9 @@ pub async fn run_cycle(
                 Commit::Superseded => {
                     summary.skipped = Some("another run committed this evaluation first".into());
                     warn!("another run committed first; its notifications are its own to send");
+                    // The states loaded before the race are from before it; the winner's are
+                    // what is firing now, and what an exit code or a summary must report.
+                    summary.firing = firing(&store.load(&[]).await?.states);
                 }
             }
         }
