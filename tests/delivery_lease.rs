@@ -22,7 +22,9 @@ use kpiwatch::model::Notification;
 use kpiwatch::notify::{Delivery, Notifier, SnsNotifier};
 use kpiwatch::sources::Collector;
 use kpiwatch::store::DynamoStore;
-use support::aws::{create_table, create_topic, drain, sdk_config, subscribe_queue, unique};
+use support::aws::{
+    create_table, create_topic, drain_notification_ids, sdk_config, subscribe_queue, unique,
+};
 
 const CONFIG: &str = r#"
 sources:
@@ -103,17 +105,7 @@ impl Setup {
     }
 
     async fn published_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = drain(&self.sqs, &self.queue_url)
-            .await
-            .iter()
-            .map(|message| {
-                let body: serde_json::Value =
-                    serde_json::from_str(message.body().unwrap()).unwrap();
-                body["id"].as_str().unwrap().to_string()
-            })
-            .collect();
-        ids.sort();
-        ids
+        drain_notification_ids(&self.sqs, &self.queue_url).await
     }
 }
 

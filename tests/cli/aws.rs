@@ -59,17 +59,7 @@ impl Stack {
 
     /// The notification ids the queue received since the last call, sorted.
     async fn received_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = emulator::drain(&self.sqs, &self.queue_url)
-            .await
-            .iter()
-            .map(|message| {
-                let document: serde_json::Value =
-                    serde_json::from_str(message.body().unwrap()).unwrap();
-                document["id"].as_str().unwrap().to_string()
-            })
-            .collect();
-        ids.sort();
-        ids
+        emulator::drain_notification_ids(&self.sqs, &self.queue_url).await
     }
 }
 
