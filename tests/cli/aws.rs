@@ -6,10 +6,7 @@ use std::process::Output;
 
 use kpiwatch::store::{DynamoStore, Store};
 
-use crate::{Workspace, stderr};
-
-#[path = "../support/aws.rs"]
-mod emulator;
+use crate::{Workspace, emulator, stderr};
 
 const T1: &str = "2026-12-03T10:00:00Z";
 

@@ -2,6 +2,8 @@
 //! `examples/saas` with a temporary state file.
 
 mod aws;
+#[path = "../support/aws.rs"]
+mod emulator;
 mod history;
 mod outbox;
 mod run;

@@ -231,6 +231,12 @@ pub async fn drain_notification_ids(sqs: &aws_sdk_sqs::Client, queue_url: &str) 
     ids
 }
 
+/// The ids of the notifications a store holds unsent, as a run loading it would see them.
+pub async fn unsent_ids(store: &dyn kpiwatch::store::Store) -> Vec<String> {
+    let loaded = store.load(&[]).await.expect("load the store");
+    loaded.outbox.into_iter().map(|n| n.id).collect()
+}
+
 /// Counts the HTTP requests an SDK client sends, retries included, by operation name.
 /// Attached to a client, it counts at the SDK's last step before transmission, so every
 /// request that reaches the network is counted once.
