@@ -175,6 +175,9 @@ pub async fn run_cycle(
                 Commit::Superseded => {
                     summary.skipped = Some("another run committed this evaluation first".into());
                     warn!("another run committed first; its notifications are its own to send");
+                    // The states loaded before the race are from before it; the winner's are
+                    // what is firing now, and what an exit code or a summary must report.
+                    summary.firing = firing(&store.load(&[]).await?.states);
                 }
             }
         }
@@ -197,20 +200,26 @@ async fn claim_and_deliver(
     known: usize,
     summary: &mut RunSummary,
 ) {
-    let run_id = summary.run_id.clone();
+    let holder = lease_holder(&summary.run_id);
     let give_up_at = Instant::now() + CLAIM_WAIT;
     let outbox = loop {
         let now = Utc::now();
         let until = now + chrono::Duration::from_std(DELIVERY_LEASE).unwrap_or_default();
-        match store.claim_outbox(&run_id, now, until).await {
+        match store.claim_outbox(&holder, now, until).await {
             Ok(Claim::Claimed(outbox)) => break outbox,
-            Ok(Claim::Held { holder, until }) if Instant::now() < give_up_at => {
-                debug!(%holder, ?until, "another run is delivering the outbox; waiting");
+            Ok(Claim::Held {
+                holder: other,
+                until,
+            }) if Instant::now() < give_up_at => {
+                debug!(holder = %other, ?until, "another run is delivering the outbox; waiting");
                 tokio::time::sleep(CLAIM_POLL).await;
             }
-            Ok(Claim::Held { holder, until }) => {
+            Ok(Claim::Held {
+                holder: other,
+                until,
+            }) => {
                 warn!(
-                    %holder,
+                    holder = %other,
                     ?until,
                     "another run is still delivering the outbox; left to it"
                 );
@@ -225,9 +234,19 @@ async fn claim_and_deliver(
         }
     };
     deliver(store, notifier, &outbox, summary).await;
-    if let Err(error) = store.release_outbox(&run_id).await {
+    if let Err(error) = store.release_outbox(&holder).await {
         warn!(%error, "the outbox claim was not released; it lapses by itself");
     }
+}
+
+/// The name this cycle holds the outbox lease under: the run id and a random suffix.
+///
+/// The run id alone would not do. The Lambda derives it from T, so that a retried or
+/// duplicated invocation writes the same notifications; two such invocations would then
+/// share a holder, and the lease, which lets its holder claim again, would let both deliver.
+/// The suffix makes every cycle a holder of its own, whoever chose the run id.
+fn lease_holder(run_id: &str) -> String {
+    format!("{run_id}#{:016x}", fastrand::u64(..))
 }
 
 /// Sends the outbox and marks what was accepted, and what has failed for longer than

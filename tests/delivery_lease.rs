@@ -2,6 +2,10 @@
 //! first has committed and before the first has finished publishing. Both find the same
 //! notifications unsent; the outbox lease must leave them to one run.
 //!
+//! Both runs carry the run id the Lambda gives every invocation for that T,
+//! `run-20261203T100500Z`, as two deliveries of one scheduled event do. The lease must tell
+//! them apart all the same.
+//!
 //! Everything is real (the DynamoDB store, the SNS notifier, SQS subscribers, all in moto
 //! server) except one thing: the first run's notifier is the real SNS notifier behind a
 //! wrapper that waits before publishing. Nothing else can hold a real run inside that
@@ -18,7 +22,9 @@ use kpiwatch::model::Notification;
 use kpiwatch::notify::{Delivery, Notifier, SnsNotifier};
 use kpiwatch::sources::Collector;
 use kpiwatch::store::DynamoStore;
-use support::aws::{create_table, create_topic, drain, sdk_config, subscribe_queue, unique};
+use support::aws::{
+    create_table, create_topic, drain_notification_ids, sdk_config, subscribe_queue, unique,
+};
 
 const CONFIG: &str = r#"
 sources:
@@ -99,23 +105,16 @@ impl Setup {
     }
 
     async fn published_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = drain(&self.sqs, &self.queue_url)
-            .await
-            .iter()
-            .map(|message| {
-                let body: serde_json::Value =
-                    serde_json::from_str(message.body().unwrap()).unwrap();
-                body["id"].as_str().unwrap().to_string()
-            })
-            .collect();
-        ids.sort();
-        ids
+        drain_notification_ids(&self.sqs, &self.queue_url).await
     }
 }
 
 fn at() -> DateTime<Utc> {
     "2026-12-03T10:05:00Z".parse().unwrap()
 }
+
+/// The run id the Lambda derives from [`at`], shared by every invocation for it.
+const RUN_ID: &str = "run-20261203T100500Z";
 
 const EXPECTED: [&str; 2] = [
     "churn/firing/2026-12-03T10:05:00Z",
@@ -127,11 +126,11 @@ async fn a_duplicate_that_loads_while_the_first_run_publishes_sends_nothing_twic
     let setup = Setup::new().await;
     let slow = Duration::from_secs(2);
 
-    let first = setup.run("first", slow, at());
+    let first = setup.run(RUN_ID, slow, at());
     let second = async {
         // Long enough for the first run to commit and claim, well short of its delivery.
         tokio::time::sleep(Duration::from_millis(800)).await;
-        setup.run("second", Duration::ZERO, at()).await
+        setup.run(RUN_ID, Duration::ZERO, at()).await
     };
     let (first, second) = tokio::join!(first, second);
 
@@ -155,10 +154,10 @@ async fn a_duplicate_that_waits_longer_than_it_may_leaves_the_outbox_to_the_hold
     let setup = Setup::new().await;
     let slower_than_the_wait = CLAIM_WAIT + Duration::from_secs(2);
 
-    let first = setup.run("first", slower_than_the_wait, at());
+    let first = setup.run(RUN_ID, slower_than_the_wait, at());
     let second = async {
         tokio::time::sleep(Duration::from_millis(800)).await;
-        setup.run("second", Duration::ZERO, at()).await
+        setup.run(RUN_ID, Duration::ZERO, at()).await
     };
     let (first, second) = tokio::join!(first, second);
 
@@ -175,7 +174,7 @@ async fn a_duplicate_that_waits_longer_than_it_may_leaves_the_outbox_to_the_hold
     assert_eq!(setup.published_ids().await, EXPECTED);
 
     // The retry finds nothing left to send.
-    let retry = setup.run("second-retry", Duration::ZERO, at()).await;
+    let retry = setup.run(RUN_ID, Duration::ZERO, at()).await;
     assert!(!retry.left_work_undone(), "{retry:#?}");
     assert!(setup.published_ids().await.is_empty());
 }

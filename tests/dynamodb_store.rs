@@ -4,8 +4,10 @@
 mod support;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
 use kpiwatch::store::{Commit, DynamoStore, Store, StoreError};
-use support::aws::{self, counted_clients, create_table, unique};
+use support::aws::{self, counted_clients, create_table, unique, unsent_ids};
+use support::partial_failures::UnprocessedWrites;
 use support::records::{at, noisy_states, notification, record};
 
 async fn fresh_store() -> (DynamoStore, aws_sdk_dynamodb::Client, aws::CallCounter) {
@@ -120,14 +122,7 @@ async fn marking_part_of_an_outbox_item_sent_keeps_the_rest_for_the_next_run() {
 
     // Another instance, as the next invocation would be, sees only the two unsent.
     let next = DynamoStore::new(client.clone(), store.table());
-    let outbox: Vec<String> = next
-        .load(&[])
-        .await
-        .unwrap()
-        .outbox
-        .into_iter()
-        .map(|n| n.id)
-        .collect();
+    let outbox = unsent_ids(&next).await;
     assert_eq!(
         outbox,
         vec![notification("b", t).id, notification("c", t).id]
@@ -256,4 +251,66 @@ async fn a_missing_table_is_a_permanent_error_that_names_it() {
         matches!(&error, StoreError::Permanent(m) if m.contains("ResourceNotFound")),
         "{error}"
     );
+}
+
+/// A store whose `BatchWriteItem` calls leave their deletes unprocessed `times` times (the
+/// one mock, explained in `support::partial_failures`), on a fresh table, and a plain client
+/// of the same table to check what it holds.
+async fn store_with_unprocessed_deletes(
+    times: usize,
+) -> (DynamoStore, aws_sdk_dynamodb::Client, UnprocessedWrites) {
+    let config = aws::sdk_config().await;
+    let plain = aws_sdk_dynamodb::Client::new(&config);
+    let table = unique("unprocessed");
+    create_table(&plain, &table).await;
+    let writes = UnprocessedWrites::new(times);
+    let refusing = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&config)
+            .interceptor(writes.clone())
+            .build(),
+    );
+    (DynamoStore::new(refusing, table), plain, writes)
+}
+
+/// The ids waiting in the outbox, as the next invocation would load them.
+async fn waiting(client: &aws_sdk_dynamodb::Client, table: &str) -> Vec<String> {
+    unsent_ids(&DynamoStore::new(client.clone(), table)).await
+}
+
+/// Commits a run at `t` with two notifications and returns their ids, as marking them sent
+/// after delivery would name them.
+async fn commit_two_notifications(store: &DynamoStore, t: DateTime<Utc>) -> [String; 2] {
+    store.load(&[]).await.unwrap();
+    let committed = store.commit(&record(t, None, 3, &["a", "b"])).await;
+    assert_eq!(committed.unwrap(), Commit::Committed);
+    [notification("a", t).id, notification("b", t).id]
+}
+
+#[tokio::test]
+async fn deletes_left_unprocessed_are_sent_again_until_done() {
+    let (store, plain, writes) = store_with_unprocessed_deletes(2).await;
+    let sent = commit_two_notifications(&store, at("2026-12-03T10:05:00Z")).await;
+
+    store.mark_sent(&sent).await.unwrap();
+
+    // One outbox item, deleted on the third try.
+    assert_eq!(writes.calls(), [1, 1, 1]);
+    assert!(waiting(&plain, store.table()).await.is_empty());
+}
+
+#[tokio::test]
+async fn deletes_still_unprocessed_after_the_backoff_fail_retryably_and_stay() {
+    let (store, plain, writes) = store_with_unprocessed_deletes(usize::MAX).await;
+    let sent = commit_two_notifications(&store, at("2026-12-03T10:05:00Z")).await;
+
+    let error = store.mark_sent(&sent).await.unwrap_err();
+
+    let gave_up = "BatchWriteItem left 1 deletes unprocessed after 4 retries";
+    assert!(
+        matches!(&error, StoreError::Retryable(m) if m.contains(gave_up)),
+        "{error}"
+    );
+    // The first try and the four retries of the standard backoff, then no more.
+    assert_eq!(writes.calls(), [1; 5]);
+    assert_eq!(waiting(&plain, store.table()).await, sent);
 }

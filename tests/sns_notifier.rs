@@ -5,12 +5,17 @@ mod support;
 
 use std::collections::BTreeMap;
 
+use kpiwatch::cycle::run_cycle;
 use kpiwatch::model::{Level, Notification, NotificationKind};
 use kpiwatch::notify::{Notifier, SnsNotifier};
+use kpiwatch::sources::Collector;
+use kpiwatch::store::DynamoStore;
 use serde_json::Value;
 use support::aws::{
-    ACCOUNT, REGION, counted_clients, create_topic, drain, sdk_config, subscribe_queue, unique,
+    ACCOUNT, REGION, counted_clients, create_table, create_topic, drain, sdk_config,
+    subscribe_queue, unique, unsent_ids,
 };
+use support::partial_failures::RefusedEntries;
 use support::records::{at, notification};
 
 fn resolve_of(firing: &Notification) -> Notification {
@@ -177,4 +182,114 @@ async fn a_missing_topic_fails_every_notification_without_retrying() {
         counter.counts(),
         [("SNS.PublishBatch".to_string(), 2)].into()
     );
+}
+
+/// A notifier whose `PublishBatch` answers refuse entries as `refusals` says: the one mock,
+/// explained in `support::partial_failures`.
+async fn refusing_notifier(topic: &str, refusals: &RefusedEntries) -> SnsNotifier {
+    let config = sdk_config().await;
+    let sns = aws_sdk_sns::Client::from_conf(
+        aws_sdk_sns::config::Builder::from(&config)
+            .interceptor(refusals.clone())
+            .build(),
+    );
+    SnsNotifier::new(sns, topic)
+}
+
+#[tokio::test]
+async fn entries_refused_for_throttling_then_an_internal_error_are_sent_again_alone() {
+    let sns = aws_sdk_sns::Client::new(&sdk_config().await);
+    let topic = create_topic(&sns, &unique("alerts")).await;
+    let refusals = RefusedEntries::new("churn-rate", 2);
+    let t = at("2026-12-03T10:05:00Z");
+    let (churn, ltv) = (notification("churn-rate", t), notification("ltv-cac", t));
+
+    let delivery = refusing_notifier(&topic, &refusals)
+        .await
+        .deliver(&[churn.clone(), ltv.clone()])
+        .await;
+
+    assert!(delivery.failed.is_empty(), "{:?}", delivery.failed);
+    assert_eq!(delivery.accepted, [ltv.id, churn.id]);
+    assert_eq!(
+        refusals.calls(),
+        [
+            vec![
+                "0-churn-rate_firing_2026-12-03T10_05_00Z",
+                "1-ltv-cac_firing_2026-12-03T10_05_00Z"
+            ],
+            vec!["0-churn-rate_firing_2026-12-03T10_05_00Z"],
+            vec!["0-churn-rate_firing_2026-12-03T10_05_00Z"],
+        ]
+    );
+}
+
+#[tokio::test]
+async fn entries_refused_past_the_backoff_stay_in_the_outbox_for_the_next_run() {
+    let config = sdk_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let table = unique("refused");
+    create_table(&dynamodb, &table).await;
+    let store = DynamoStore::new(dynamodb, &table);
+    let sns = aws_sdk_sns::Client::new(&config);
+    let topic = create_topic(&sns, &unique("alerts")).await;
+    let folder = tempfile::tempdir().unwrap();
+    let config = two_alerts_config(folder.path());
+    let t = at("2026-12-03T10:05:00Z");
+
+    let refusals = RefusedEntries::new("churn", usize::MAX);
+    let refusing = refusing_notifier(&topic, &refusals).await;
+    let started = std::time::Instant::now();
+    let run = run_cycle(&config, &Collector::new(), &store, &refusing, t, "run-1")
+        .await
+        .unwrap();
+
+    assert_eq!((run.delivered, run.undelivered), (1, 1), "{run:#?}");
+    assert!(run.left_work_undone());
+    // The first call, then four retries of the refused entry alone, and no more: well
+    // within the standard backoff's second and a half of waits.
+    let calls = refusals.calls();
+    assert_eq!(calls.len(), 5, "{calls:?}");
+    assert!(
+        calls[1..]
+            .iter()
+            .all(|ids| ids.len() == 1 && ids[0].contains("churn"))
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(
+        unsent_ids(&store).await,
+        ["churn/firing/2026-12-03T10:05:00Z"]
+    );
+
+    // The retry of the run, with SNS accepting again, delivers what was left and only that.
+    let retry = run_cycle(
+        &config,
+        &Collector::new(),
+        &store,
+        &SnsNotifier::new(sns, &topic),
+        t,
+        "run-1",
+    )
+    .await
+    .unwrap();
+    assert_eq!((retry.delivered, retry.undelivered), (1, 0), "{retry:#?}");
+    assert!(unsent_ids(&store).await.is_empty());
+}
+
+/// A config with a file source beside it in `folder`, breaching two rules.
+fn two_alerts_config(folder: &std::path::Path) -> kpiwatch::config::Config {
+    std::fs::write(
+        folder.join("metrics.json"),
+        r#"{"retention": {"churnRate": 6.2}, "technical": {"uptime": 99.5}}"#,
+    )
+    .unwrap();
+    let path = folder.join("kpiwatch.yaml");
+    std::fs::write(
+        &path,
+        "sources:\n  - id: metrics\n    file: { path: metrics.json }\nrules:\n  \
+         - { id: churn, metric: retention.churnRate, critical: \"> 5\" }\n  \
+         - { id: uptime, metric: technical.uptime, warning: \"< 99.9\" }\n",
+    )
+    .unwrap();
+    kpiwatch::config::load(&path).unwrap()
 }

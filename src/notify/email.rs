@@ -5,15 +5,46 @@
 //! preview already says what happened.
 
 use super::format_value;
-use super::headline::{condition_text, headline, truncate};
+use super::headline::{condition_text, headline};
 use crate::model::{Notification, NotificationKind};
 
 /// SNS takes subjects of fewer than 100 characters.
 pub const MAX_SUBJECT_CHARS: usize = 99;
 
-/// The email subject: the headline, cut to [`MAX_SUBJECT_CHARS`].
+/// What marks a subject that was cut.
+const CUT_MARK: &str = "...";
+
+/// The email subject: the headline in printable ASCII, cut to [`MAX_SUBJECT_CHARS`].
+///
+/// The SNS API reference has asked for subjects of ASCII text that begins with a letter,
+/// a digit or a punctuation mark, with no line breaks or control characters; later
+/// editions say UTF-8. What SNS does with the rest is to replace the whole subject with an
+/// error text. So the subject keeps to printable ASCII, which also makes characters and
+/// UTF-16 units and bytes the same count: accented letters lose their accents, symbols
+/// and emoji become words (`Café ≥ 5 🔥` reads `Cafe >= 5 fire`), and line and paragraph
+/// separators become spaces. The body keeps the text as written.
 pub fn subject(notification: &Notification) -> String {
-    truncate(&headline(notification), MAX_SUBJECT_CHARS)
+    cut(&printable_ascii(&headline(notification)), MAX_SUBJECT_CHARS)
+}
+
+/// `text` transliterated to ASCII, with every run of whitespace and control characters
+/// one space, and no space at either end.
+fn printable_ascii(text: &str) -> String {
+    let ascii = deunicode::deunicode_with_tofu(text, "?");
+    ascii
+        .split(|c: char| !c.is_ascii_graphic())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Cuts ASCII `text` to at most `max_chars`, marking the cut.
+fn cut(text: &str, max_chars: usize) -> String {
+    if text.len() <= max_chars {
+        return text.to_string();
+    }
+    let kept = &text[..max_chars - CUT_MARK.len()];
+    format!("{}{CUT_MARK}", kept.trim_end())
 }
 
 /// The email body.
@@ -129,12 +160,63 @@ mod tests {
         );
     }
 
+    /// What SNS takes as a subject: printable ASCII, starting with a letter, a digit or a
+    /// punctuation mark, fewer than 100 characters.
+    fn assert_sns_takes(subject: &str) {
+        assert!(
+            subject.chars().all(|c| c.is_ascii_graphic() || c == ' '),
+            "{subject:?}"
+        );
+        assert!(
+            subject.starts_with(|c: char| c.is_ascii_graphic()),
+            "{subject:?}"
+        );
+        assert!(subject.len() < 100, "{} bytes: {subject:?}", subject.len());
+    }
+
     #[test]
     fn subjects_stay_under_the_sns_limit() {
         let mut long = notification(NotificationKind::Firing, Level::Critical, Some(6.2));
         long.rule.name = "A rule name far longer than anyone should write ".repeat(4);
         let subject = subject(&long);
-        assert!(subject.chars().count() <= MAX_SUBJECT_CHARS);
-        assert!(subject.ends_with('…'));
+        assert_sns_takes(&subject);
+        assert_eq!(subject.len(), MAX_SUBJECT_CHARS);
+        assert!(subject.ends_with("anyone sh..."), "{subject}");
+    }
+
+    #[test]
+    fn unicode_in_a_subject_becomes_readable_ascii() {
+        let mut churn = notification(NotificationKind::Firing, Level::Critical, Some(6.2));
+        churn.rule.name = "Taux de désabonnement → Zürich 🔥".into();
+        churn.unit = "‰".into();
+        churn.condition = "≥ 5".into();
+        let subject = subject(&churn);
+        assert_eq!(
+            subject,
+            "[CRITICAL] Taux de desabonnement - Zurich fire 6.2%0 >= 5%0"
+        );
+        assert_sns_takes(&subject);
+    }
+
+    #[test]
+    fn line_separators_and_control_characters_become_single_spaces() {
+        let mut churn = notification(NotificationKind::Firing, Level::Critical, Some(6.2));
+        churn.rule.name = "Churn\u{2028}rate\u{2029}\u{85} EU\r\n\u{7}(all)\u{200b}".into();
+        let subject = subject(&churn);
+        assert_eq!(subject, "[CRITICAL] Churn rate EU (all) 6.2% > 5%");
+        assert_sns_takes(&subject);
+    }
+
+    #[test]
+    fn a_long_name_in_a_script_without_ascii_is_cut_within_the_limit() {
+        let mut churn = notification(NotificationKind::Firing, Level::Critical, Some(6.2));
+        churn.rule.name = "解約率".repeat(40);
+        let cut = subject(&churn);
+        assert_sns_takes(&cut);
+        assert!(cut.starts_with("[CRITICAL] Jie Yue Lu"), "{cut}");
+        assert!(cut.ends_with("..."), "{cut}");
+
+        churn.rule.name = "🚀".repeat(200);
+        assert_sns_takes(&subject(&churn));
     }
 }

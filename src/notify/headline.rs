@@ -55,20 +55,17 @@ pub fn condition_text(condition: &str, unit: &str) -> String {
     }
 }
 
-/// Cuts `text` to at most `max_chars` characters, marking the cut with an ellipsis.
-pub fn truncate(text: &str, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
-        return text.to_string();
-    }
-    let kept: String = text.chars().take(max_chars.saturating_sub(1)).collect();
-    format!("{}…", kept.trim_end())
-}
-
-/// Line breaks and other control characters, which rule names and templates may contain,
-/// become spaces: a subject or a title is one line.
+/// Line breaks, Unicode line and paragraph separators and other control characters, which
+/// rule names and templates may contain, become spaces: a subject or a title is one line.
 fn single_line(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || c.is_whitespace() {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
@@ -107,11 +104,9 @@ mod tests {
     }
 
     #[test]
-    fn headlines_are_one_line_and_truncation_marks_the_cut() {
+    fn headlines_are_one_line() {
         let mut odd = notification(NotificationKind::Firing, Level::Critical, Some(6.2));
-        odd.rule.name = "Churn\nrate".into();
-        assert!(!headline(&odd).contains('\n'));
-        assert_eq!(truncate("abcdef", 4), "abc…");
-        assert_eq!(truncate("abc", 4), "abc");
+        odd.rule.name = "Churn\nrate\u{2028}(EU)\u{2029}".into();
+        assert_eq!(headline(&odd), "[CRITICAL] Churn rate (EU)  6.2% > 5%");
     }
 }

@@ -34,7 +34,9 @@
 //!
 //! The last three happen only when there is something to deliver. With B baseline offsets
 //! and N new notifications, that is `2 + B` calls when N is 0 and the outbox was empty, and
-//! `6 + B` otherwise, to which the notifier adds `ceil(N / 10)` `PublishBatch` calls.
+//! `6 + B` otherwise, to which the notifier adds `ceil(N / 10)` `PublishBatch` calls. A
+//! run that loses the commit race to a concurrent one loads once more, to report the
+//! winner's states.
 //!
 //! Each piece that keeps the count flat is explained where it lives: compressed states in
 //! [`state`], the outbox in [`outbox`], the guarded transaction in [`commit`],

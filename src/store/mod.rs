@@ -97,7 +97,8 @@ pub trait Store: Send + Sync {
 
     /// Takes the lease on delivering the outbox for `holder` until `until`, unless another
     /// holder's lease lasts beyond `now`, and then reads the unsent outbox. Claiming again
-    /// while holding the lease extends it.
+    /// while holding the lease extends it, so `holder` must name one delivery and no other:
+    /// two runs under one name would both get in.
     async fn claim_outbox(
         &self,
         holder: &str,

@@ -176,7 +176,12 @@ impl Store for SqliteStore {
                 params![at.timestamp_millis(), encode(&record.snapshot)?],
             )
             .map_err(classify)?;
-        let oldest_kept = at - chrono::Duration::from_std(record.retention).unwrap_or_default();
+        // A retention reaching back past the earliest time chrono represents keeps
+        // everything; it must not wrap around or collapse to zero, which would delete it all.
+        let oldest_kept = chrono::Duration::from_std(record.retention)
+            .ok()
+            .and_then(|retention| at.checked_sub_signed(retention))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
         transaction
             .execute(
                 "DELETE FROM snapshots WHERE taken_at_ms < ?1",

@@ -1,6 +1,9 @@
 //! The `kpiwatch` binary end to end, as a user runs it: on a temporary copy of
 //! `examples/saas` with a temporary state file.
 
+mod aws;
+#[path = "../support/aws.rs"]
+mod emulator;
 mod history;
 mod outbox;
 mod run;

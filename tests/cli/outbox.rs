@@ -1,10 +1,8 @@
 //! An outbox SNS keeps refusing, through the binary: kept and retried for a day, then
 //! given up loudly so that it stops failing every run. Runs against moto server.
 
+use crate::emulator as aws;
 use crate::{Workspace, stderr};
-
-#[path = "../support/aws.rs"]
-mod aws;
 
 fn run_with_missing_topic(workspace: &Workspace, at: &str) -> std::process::Output {
     // A topic that was never created, as after a deleted topic or a wrong ARN.

@@ -1,11 +1,24 @@
 use kpiwatch::store::Store;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::runtime_api::RuntimeApi;
-use crate::stack::{Stack, event};
-use crate::{Received, attributes, sorted};
+use crate::stack::{Stack, event, fixture};
+use crate::support::aws::drain;
+use crate::{attributes, ids};
 
 const T1: &str = "2026-12-03T10:05:00Z";
+const T2: &str = "2026-12-03T10:10:00Z";
+
+/// The notification documents, exactly as subscribers receive them, that a run publishes
+/// over `metrics-breaching.json` at T1 (churn critical, LTV/CAC at warning) or over
+/// `metrics-recovered.json` at T2 (both resolved), in order of id.
+///
+/// The resolve of LTV/CAC repeats the rule's own `message`, which the rule sets for every
+/// notification it sends.
+fn documents(name: &str) -> Vec<Value> {
+    let text = std::fs::read_to_string(fixture(&format!("lambda/{name}"))).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
 
 #[tokio::test]
 async fn a_scheduled_run_stores_its_state_and_notifies_each_subscriber_once() {
@@ -37,48 +50,19 @@ async fn a_scheduled_run_stores_its_state_and_notifies_each_subscriber_once() {
     assert_eq!(snapshots[0].metric("acquisition.ltv"), Some(1150.0));
 
     // Everything: both alerts, in the SNS envelope, with their subjects.
-    let everything: Vec<Received> = stack
-        .received(&stack.everything)
-        .await
-        .iter()
-        .map(Received::from_envelope)
-        .collect();
-    let everything = sorted(everything);
-    assert_eq!(everything.len(), 2, "{everything:#?}");
+    let everything = stack.everything_received().await;
+    assert_eq!(ids(&everything).len(), 2, "{everything:#?}");
     assert_eq!(
         everything[0].subject.as_deref(),
         Some("[CRITICAL] Churn rate 6.2% > 5%")
     );
-    assert_eq!(
-        everything[0].essentials(),
-        json!({
-            "id": "churn-rate/firing/2026-12-03T10:05:00Z", "kind": "firing",
-            "level": "critical", "rule": "churn-rate", "value": 6.2, "unit": "%",
-            "condition": "> 5", "at": T1, "run_id": "run-20261203T100500Z",
-            "labels": {"domain": "retention", "team": "growth"},
-        })
-    );
-    assert_eq!(
-        everything[0].document.action,
-        "Analyze churn reasons and launch a retention campaign"
-    );
+    let breaching = documents("documents-breaching.json");
+    assert_eq!(everything[0].json, breaching[0]);
     assert_eq!(
         everything[1].subject.as_deref(),
         Some("[WARNING] LTV/CAC ratio 2.805 < 3")
     );
-    assert_eq!(
-        everything[1].essentials(),
-        json!({
-            "id": "ltv-cac/firing/2026-12-03T10:05:00Z", "kind": "firing",
-            "level": "warning", "rule": "ltv-cac", "value": 1150.0 / 410.0, "unit": "",
-            "condition": "< 3", "at": T1, "run_id": "run-20261203T100500Z",
-            "labels": {"domain": "acquisition", "team": "marketing"},
-        })
-    );
-    assert_eq!(
-        everything[1].document.message,
-        "Acquisition profitability below target"
-    );
+    assert_eq!(everything[1].json, breaching[1]);
     // moto forwards the attributes in the envelope; AWS documents that it does not for
     // MessageStructure=json, which is why the document repeats everything they say.
     assert_eq!(
@@ -94,14 +78,9 @@ async fn a_scheduled_run_stores_its_state_and_notifies_each_subscriber_once() {
     );
 
     // Critical only: the churn alert alone, raw, the filter having read its attributes.
-    let critical: Vec<Received> = stack
-        .received(&stack.critical)
-        .await
-        .iter()
-        .map(Received::from_raw)
-        .collect();
-    assert_eq!(critical.len(), 1, "{critical:#?}");
-    assert_eq!(critical[0].document, everything[0].document);
+    let critical = stack.critical_received().await;
+    assert_eq!(ids(&critical).len(), 1, "{critical:#?}");
+    assert_eq!(critical[0].json, breaching[0]);
     assert_eq!(
         critical[0].attributes,
         attributes(&[
@@ -131,14 +110,8 @@ async fn a_scheduled_run_stores_its_state_and_notifies_each_subscriber_once() {
     stack.use_metrics("metrics-recovered.json");
     let later = api.invoke(event("scheduler-later.json")).await.response();
     assert_eq!(later["notifications_new"], 2);
-    let resolved = sorted(
-        stack
-            .received(&stack.everything)
-            .await
-            .iter()
-            .map(Received::from_envelope)
-            .collect(),
-    );
+    assert_eq!(later["firing"], json!([]));
+    let resolved = stack.everything_received().await;
     let subjects: Vec<_> = resolved
         .iter()
         .map(|r| r.subject.as_deref().unwrap())
@@ -147,26 +120,47 @@ async fn a_scheduled_run_stores_its_state_and_notifies_each_subscriber_once() {
         subjects,
         ["[RESOLVED] Churn rate 3%", "[RESOLVED] LTV/CAC ratio 3.659"]
     );
-    assert_eq!(
-        resolved[0].document.id,
-        "churn-rate/resolved/2026-12-03T10:10:00Z"
-    );
-    assert_eq!(resolved[0].document.run_id, "run-20261203T101000Z");
+    let recovered = documents("documents-recovered.json");
+    let received: Vec<&Value> = resolved.iter().map(|r| &r.json).collect();
+    assert_eq!(received, [&recovered[0], &recovered[1]]);
 
     // The critical-only subscriber hears the resolve of the critical alert, not the other.
-    let critical: Vec<Received> = stack
-        .received(&stack.critical)
-        .await
-        .iter()
-        .map(Received::from_raw)
-        .collect();
-    assert_eq!(critical.len(), 1, "{critical:#?}");
-    assert_eq!(
-        critical[0].document.id,
-        "churn-rate/resolved/2026-12-03T10:10:00Z"
-    );
+    let critical = stack.critical_received().await;
+    assert_eq!(ids(&critical).len(), 1, "{critical:#?}");
+    assert_eq!(critical[0].json, recovered[0]);
     assert_eq!(critical[0].attributes["severity"], "ok");
     assert_eq!(critical[0].attributes["incident_severity"], "critical");
+
+    // DynamoDB after the resolve: every rule ok at T2, the built-in health rule of the
+    // file source included, the outbox empty, two snapshots.
+    let loaded = stack.store().load(&[]).await.unwrap();
+    assert_eq!(loaded.last_evaluated_at, Some(T2.parse().unwrap()));
+    let states: Vec<(&str, &str)> = loaded
+        .states
+        .iter()
+        .map(|(id, state)| (id.as_str(), state.state.as_str()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("churn-rate", "ok"),
+            ("ltv-cac", "ok"),
+            ("source-health:dashboard", "ok")
+        ]
+    );
+    assert!(loaded.outbox.is_empty(), "{:#?}", loaded.outbox);
+    let taken: Vec<String> = stack
+        .store()
+        .snapshots(None, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s.taken_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        })
+        .collect();
+    assert_eq!(taken, [T1, T2]);
 
     // Logs are JSON, and a run's lines carry its span with the run id and T.
     let lines = function.log_lines();
@@ -192,6 +186,30 @@ async fn a_scheduled_run_stores_its_state_and_notifies_each_subscriber_once() {
             ),
         ]
     );
+}
+
+/// CloudWatch alarms on kpiwatch itself publish to the same topic with no message
+/// attributes; the template's default email filter must let them through.
+#[tokio::test]
+async fn an_alarm_without_attributes_passes_the_default_email_filter() {
+    let stack = Stack::new().await;
+    let sns = aws_sdk_sns::Client::new(&crate::support::aws::sdk_config().await);
+    let alarm = json!({
+        "AlarmName": "kpiwatch-FunctionErrorsAlarm", "NewStateValue": "ALARM",
+        "NewStateReason": "Threshold Crossed: 2 out of the last 3 datapoints",
+    })
+    .to_string();
+    sns.publish()
+        .topic_arn(&stack.topic_arn)
+        .subject("ALARM: \"kpiwatch-FunctionErrorsAlarm\" in US East (N. Virginia)")
+        .message(&alarm)
+        .send()
+        .await
+        .unwrap();
+
+    let delivered = drain(&stack.sqs, &stack.critical.queue_url).await;
+    let bodies: Vec<&str> = delivered.iter().map(|m| m.body().unwrap()).collect();
+    assert_eq!(bodies, [alarm.as_str()]);
 }
 
 #[tokio::test]
@@ -236,15 +254,31 @@ async fn an_event_without_a_time_fails_the_invocation_and_names_the_problem() {
         message.contains("no evaluation time") && message.contains("source"),
         "{message}"
     );
+    assert_eq!(stack.last_evaluated_at().await, None);
+}
+
+/// A scheduled time years ahead, from a hand-written event, is refused rather than
+/// evaluated: evaluating it would make every scheduled run until then a no-op.
+#[tokio::test]
+async fn an_event_far_ahead_of_the_clock_is_refused_and_later_runs_still_evaluate() {
+    let stack = Stack::new().await;
+    let api = RuntimeApi::start().await;
+    let _function = stack.start_function(&api, &stack.topic_arn);
+
+    let error = api
+        .invoke(json!({"scheduled_time": "2099-01-01T00:00:00Z"}))
+        .await
+        .error();
+    assert_eq!(error["errorType"], "InvalidEvent");
+    let message = error["errorMessage"].as_str().unwrap();
     assert!(
-        stack
-            .store()
-            .load(&[])
-            .await
-            .unwrap()
-            .last_evaluated_at
-            .is_none()
+        message.contains("2099-01-01T00:00:00Z") && message.contains("ahead of"),
+        "{message}"
     );
+    assert_eq!(stack.last_evaluated_at().await, None);
+
+    let scheduled = api.invoke(event("scheduler.json")).await.response();
+    assert_eq!(scheduled["notifications_new"], 2, "{scheduled}");
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ mod end_to_end;
 mod outbox;
 mod runtime_api;
 mod secrets;
+mod sns_gate;
 mod stack;
 #[path = "../support/mod.rs"]
 mod support;
@@ -15,13 +16,15 @@ use std::collections::BTreeMap;
 
 use aws_sdk_sqs::types::Message;
 use kpiwatch::model::Notification;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// What a subscriber received, in the terms the tests compare.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Received {
     /// The SNS subject, when the envelope carries it (raw delivery drops it).
     pub subject: Option<String>,
+    /// The notification document exactly as delivered, to compare field by field.
+    pub json: Value,
     pub document: Notification,
     pub attributes: BTreeMap<String, String>,
 }
@@ -38,9 +41,11 @@ impl Received {
                     .collect()
             })
             .unwrap_or_default();
+        let body = envelope["Message"].as_str().unwrap();
         Received {
             subject: envelope["Subject"].as_str().map(str::to_string),
-            document: serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap(),
+            json: serde_json::from_str(body).unwrap(),
+            document: serde_json::from_str(body).unwrap(),
             attributes,
         }
     }
@@ -55,21 +60,13 @@ impl Received {
                     .collect()
             })
             .unwrap_or_default();
+        let body = message.body().unwrap();
         Received {
             subject: None,
-            document: serde_json::from_str(message.body().unwrap()).unwrap(),
+            json: serde_json::from_str(body).unwrap(),
+            document: serde_json::from_str(body).unwrap(),
             attributes,
         }
-    }
-
-    /// The fields of the document a test states, leaving out the engine's wording.
-    pub fn essentials(&self) -> Value {
-        let n = &self.document;
-        json!({
-            "id": n.id, "kind": n.kind, "level": n.level, "rule": n.rule.id,
-            "value": n.value, "unit": n.unit, "condition": n.condition,
-            "at": n.at, "run_id": n.run_id, "labels": n.labels,
-        })
     }
 }
 
@@ -77,6 +74,11 @@ impl Received {
 pub fn sorted(mut received: Vec<Received>) -> Vec<Received> {
     received.sort_by(|a, b| a.document.id.cmp(&b.document.id));
     received
+}
+
+/// The notification ids of messages, in their order.
+pub fn ids(received: &[Received]) -> Vec<&str> {
+    received.iter().map(|r| r.document.id.as_str()).collect()
 }
 
 /// The attributes kpiwatch publishes a notification with.

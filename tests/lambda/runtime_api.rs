@@ -105,6 +105,11 @@ impl RuntimeApi {
         panic!("no outcome for invocation {id} within a minute");
     }
 
+    /// Whether the function has reported the outcome of a queued event yet.
+    pub fn has_outcome(&self, id: &str) -> bool {
+        self.shared.outcomes.lock().unwrap().contains_key(id)
+    }
+
     /// Sends an event and waits for its outcome, as a synchronous invoke does.
     pub async fn invoke(&self, event: Value) -> Outcome {
         let id = self.queue(event);

@@ -6,22 +6,33 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use aws_sdk_sqs::types::Message;
-use kpiwatch::store::DynamoStore;
+use kpiwatch::store::{DynamoStore, Store};
 use serde_json::Value;
 
 use crate::runtime_api::RuntimeApi;
 use crate::support::aws::{
     Subscriber, create_table, create_topic, drain, sdk_config, subscribe_queue, unique,
 };
+use crate::{Received, ids, sorted};
 
-/// What the email subscription of the SAM template filters on: critical alerts and the
-/// resolves that end them.
-pub const CRITICAL_ONLY: &str = r#"{"incident_severity": ["critical"]}"#;
+/// The filter policy the SAM template gives the email subscription by default, read from
+/// `template.yaml`, so the tests prove what a deployment gets.
+pub fn default_email_filter_policy() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let template = &yaml_rust2::YamlLoader::load_from_str(&text).unwrap()[0];
+    let policy = template["Parameters"]["EmailFilterPolicy"]["Default"]
+        .as_str()
+        .expect("template.yaml gives EmailFilterPolicy a default");
+    let _: Value = serde_json::from_str(policy).expect("the default filter policy is JSON");
+    policy.to_string()
+}
 
 pub struct Stack {
     pub table: String,
     pub topic_arn: String,
-    /// Raw delivery, filtered to critical incidents: gets the JSON document as the body.
+    /// Raw delivery, with the template's default email filter policy: gets the JSON
+    /// document of critical alerts and their resolves as the body.
     pub critical: Subscriber,
     /// No filter, no raw delivery: gets the SNS envelope around the JSON document.
     pub everything: Subscriber,
@@ -46,7 +57,7 @@ impl Stack {
             &sns,
             &topic_arn,
             &unique("email"),
-            Some(CRITICAL_ONLY),
+            Some(&default_email_filter_policy()),
             true,
         )
         .await;
@@ -124,6 +135,38 @@ impl Stack {
     /// Every message waiting in a queue, as JSON bodies with their attributes.
     pub async fn received(&self, subscriber: &Subscriber) -> Vec<Message> {
         drain(&self.sqs, &subscriber.queue_url).await
+    }
+
+    /// The last T the function evaluated, as its table says.
+    pub async fn last_evaluated_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.store().load(&[]).await.unwrap().last_evaluated_at
+    }
+
+    /// Asserts that each subscriber received the alerts of the breaching metrics at
+    /// 10:05 once: both alerts for everything, the critical one for the critical filter.
+    pub async fn assert_first_alerts_received_once(&self) {
+        assert_eq!(
+            ids(&self.everything_received().await),
+            [
+                "churn-rate/firing/2026-12-03T10:05:00Z",
+                "ltv-cac/firing/2026-12-03T10:05:00Z"
+            ]
+        );
+        let critical = self.critical_received().await;
+        assert_eq!(ids(&critical), ["churn-rate/firing/2026-12-03T10:05:00Z"]);
+    }
+
+    /// What the unfiltered subscriber has received since the last call, by notification id.
+    pub async fn everything_received(&self) -> Vec<Received> {
+        let messages = self.received(&self.everything).await;
+        sorted(messages.iter().map(Received::from_envelope).collect())
+    }
+
+    /// What the critical-only subscriber has received since the last call, by notification
+    /// id.
+    pub async fn critical_received(&self) -> Vec<Received> {
+        let messages = self.received(&self.critical).await;
+        sorted(messages.iter().map(Received::from_raw).collect())
     }
 }
 

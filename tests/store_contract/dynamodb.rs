@@ -49,6 +49,11 @@ async fn dynamodb_snapshots_older_than_retention_are_dropped() {
 }
 
 #[tokio::test]
+async fn dynamodb_a_retention_beyond_any_date_keeps_every_snapshot() {
+    suite::a_retention_beyond_any_date_keeps_every_snapshot(&open().await).await;
+}
+
+#[tokio::test]
 async fn dynamodb_states_of_removed_rules_do_not_survive_a_commit() {
     suite::states_of_removed_rules_do_not_survive_a_commit(&open().await).await;
 }

@@ -51,6 +51,12 @@ async fn sqlite_snapshots_older_than_retention_are_dropped() {
 }
 
 #[tokio::test]
+async fn sqlite_a_retention_beyond_any_date_keeps_every_snapshot() {
+    let (_folder, store) = open();
+    suite::a_retention_beyond_any_date_keeps_every_snapshot(&store).await;
+}
+
+#[tokio::test]
 async fn sqlite_states_of_removed_rules_do_not_survive_a_commit() {
     let (_folder, store) = open();
     suite::states_of_removed_rules_do_not_survive_a_commit(&store).await;

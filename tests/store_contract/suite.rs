@@ -205,6 +205,26 @@ pub async fn snapshots_older_than_retention_are_dropped(store: &dyn Store) {
     assert_eq!(taken, [later]);
 }
 
+/// A retention too long for the calendar keeps everything: it is not cut to zero, which
+/// would drop all history, and the arithmetic does not overflow.
+pub async fn a_retention_beyond_any_date_keeps_every_snapshot(store: &dyn Store) {
+    let forever = |mut record: RunRecord| {
+        record.retention = Duration::MAX;
+        record
+    };
+    let first = store.commit(&forever(record(t(0), None, &[], &[]))).await;
+    assert_eq!(first.unwrap(), Commit::Committed);
+    let later = t(0) + chrono::Duration::days(3650);
+    let second = store
+        .commit(&forever(record(later, Some(t(0)), &[], &[])))
+        .await;
+    assert_eq!(second.unwrap(), Commit::Committed);
+
+    let remaining = store.snapshots(None, 10).await.unwrap();
+    let taken: Vec<_> = remaining.iter().map(|s| s.taken_at).collect();
+    assert_eq!(taken, [t(0), later]);
+}
+
 pub async fn states_of_removed_rules_do_not_survive_a_commit(store: &dyn Store) {
     commit_at(store, t(0), None, &["kept", "removed"], &[]).await;
     commit_at(store, t(1), Some(t(0)), &["kept"], &[]).await;

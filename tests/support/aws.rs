@@ -215,6 +215,28 @@ pub async fn drain(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<Message> {
     }
 }
 
+/// Takes every message waiting in a raw-delivery queue and returns the `id` of each
+/// notification document, sorted, so that tests do not depend on delivery order.
+pub async fn drain_notification_ids(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<String> {
+    let mut ids: Vec<String> = drain(sqs, queue_url)
+        .await
+        .iter()
+        .map(|message| {
+            let document: serde_json::Value =
+                serde_json::from_str(message.body().unwrap_or_default()).unwrap();
+            document["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The ids of the notifications a store holds unsent, as a run loading it would see them.
+pub async fn unsent_ids(store: &dyn kpiwatch::store::Store) -> Vec<String> {
+    let loaded = store.load(&[]).await.expect("load the store");
+    loaded.outbox.into_iter().map(|n| n.id).collect()
+}
+
 /// Counts the HTTP requests an SDK client sends, retries included, by operation name.
 /// Attached to a client, it counts at the SDK's last step before transmission, so every
 /// request that reaches the network is counted once.

@@ -2,4 +2,5 @@
 
 pub mod aws;
 pub mod http_server;
+pub mod partial_failures;
 pub mod records;

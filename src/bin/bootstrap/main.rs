@@ -11,8 +11,9 @@
 //! notification.
 //!
 //! Logs go to standard output through `tracing`, as JSON when the function's log format is
-//! JSON (`AWS_LAMBDA_LOG_FORMAT=JSON`), at the level of `AWS_LAMBDA_LOG_LEVEL` or
-//! `RUST_LOG`. Every line of a run is in a `run` span with its run id and T.
+//! JSON (`AWS_LAMBDA_LOG_FORMAT=JSON`), filtered by the directives of `RUST_LOG` when it is
+//! set, else at the level of `AWS_LAMBDA_LOG_LEVEL`, which Lambda sets from the function's
+//! application log level. Every line of a run is in a `run` span with its run id and T.
 
 mod event;
 mod function;

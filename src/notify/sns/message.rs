@@ -131,13 +131,11 @@ pub(super) fn attributes(notification: &Notification) -> BTreeMap<String, String
     attributes
 }
 
-/// The highest level of the incident: the level now or the one notified before, whichever
-/// is higher. For a resolve, the level it resolves.
-///
-/// This sees one step back only. A rule that went critical, was downgraded to warning and
-/// then resolved sends a resolve whose previous level is warning, so a critical-only filter
-/// misses that resolve. The engine knows the incident's peak; carrying it in the
-/// notification would close the gap.
+/// The highest level of the incident: the peak the engine records in the notification's
+/// `incident_level`, so that the resolve of an alert that went critical, was downgraded to
+/// warning and then resolved still says critical. The level now and the one notified
+/// before count too, for notifications without `incident_level`: those that belong to no
+/// incident, and those an older version left in the outbox.
 fn incident_severity(notification: &Notification) -> Level {
     let this_one = notification
         .level

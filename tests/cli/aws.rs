@@ -1,0 +1,91 @@
+//! `kpiwatch run --store dynamodb://TABLE --notify sns://TOPIC_ARN`: the production path from
+//! a laptop, here against moto server through `AWS_ENDPOINT_URL`, with a queue subscribed
+//! to the topic standing in for the subscribers.
+
+use std::process::Output;
+
+use kpiwatch::store::{DynamoStore, Store};
+
+use crate::{Workspace, emulator, stderr};
+
+const T1: &str = "2026-12-03T10:00:00Z";
+
+struct Stack {
+    table: String,
+    topic_arn: String,
+    queue_url: String,
+    dynamodb: aws_sdk_dynamodb::Client,
+    sqs: aws_sdk_sqs::Client,
+}
+
+impl Stack {
+    async fn new() -> Stack {
+        let config = emulator::sdk_config().await;
+        let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+        let sns = aws_sdk_sns::Client::new(&config);
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let table = emulator::unique("cli");
+        emulator::create_table(&dynamodb, &table).await;
+        let topic_arn = emulator::create_topic(&sns, &emulator::unique("cli")).await;
+        let queue_name = emulator::unique("cli");
+        let queue = emulator::subscribe_queue(&sqs, &sns, &topic_arn, &queue_name, None, true);
+        let queue_url = queue.await.queue_url;
+        Stack {
+            table,
+            topic_arn,
+            queue_url,
+            dynamodb,
+            sqs,
+        }
+    }
+
+    /// `kpiwatch run` at `at` on the stack's table and topic, in the workspace.
+    fn run(&self, workspace: &Workspace, at: &str) -> Output {
+        let store = format!("dynamodb://{}", self.table);
+        let notify = format!("sns://{}", self.topic_arn);
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kpiwatch"));
+        command
+            .args(["run", "--config", "kpiwatch.yaml", "--at", at])
+            .args(["--store", &store, "--notify", &notify])
+            .current_dir(workspace.folder.path())
+            .env_remove("KPIWATCH_CONFIG")
+            .env("NO_COLOR", "1")
+            .envs(emulator::child_env());
+        command.output().unwrap()
+    }
+
+    /// The notification ids the queue received since the last call, sorted.
+    async fn received_ids(&self) -> Vec<String> {
+        emulator::drain_notification_ids(&self.sqs, &self.queue_url).await
+    }
+}
+
+#[tokio::test]
+async fn a_run_on_dynamodb_and_sns_publishes_once_however_often_it_is_repeated() {
+    let workspace = Workspace::of_example("saas");
+    let stack = Stack::new().await;
+
+    let first = stack.run(&workspace, T1);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let published = stack.received_ids().await;
+    assert_eq!(
+        published,
+        [
+            "churn-rate/firing/2026-12-03T10:00:00Z",
+            "ltv-cac/firing/2026-12-03T10:00:00Z",
+            "net-revenue-retention/firing/2026-12-03T10:00:00Z",
+            "response-time/firing/2026-12-03T10:00:00Z",
+        ]
+    );
+
+    // The same T again, as a second terminal or a retry would: nothing is sent again.
+    let again = stack.run(&workspace, T1);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(stack.received_ids().await, Vec::<String>::new());
+
+    let store = DynamoStore::new(stack.dynamodb.clone(), &stack.table);
+    let loaded = store.load(&[]).await.unwrap();
+    assert_eq!(loaded.last_evaluated_at, Some(T1.parse().unwrap()));
+    assert!(loaded.outbox.is_empty(), "{:#?}", loaded.outbox);
+    assert_eq!(loaded.states["churn-rate"].state.as_str(), "critical");
+}
