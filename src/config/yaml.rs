@@ -6,8 +6,8 @@
 //!   its first key instead ([`node_pos`]);
 //! - serde errors carry a position only with the `serde-path` feature, which we enable;
 //! - a scalar's marker is its first character, the quote of a quoted scalar, or the first
-//!   content line of a block scalar; a position inside one is found by checking the text
-//!   there ([`Source::pos_in_scalar`]).
+//!   content line of a block scalar; a position inside one is found by walking the text
+//!   from there ([`Source::pos_in_scalar`]).
 
 use marked_yaml::{LoaderOptions, Marker, Node, types::MarkedScalarNode};
 use serde::Deserialize;
@@ -87,35 +87,95 @@ pub fn parse(text: &str) -> Result<Document, Diagnostic> {
 /// Parses YAML text whose top level must be a mapping.
 ///
 /// Quoted scalars are never coerced, so `"3"` stays a string where a number is expected,
-/// as a YAML 1.2 editor and the JSON Schema see it. A duplicate key is reported, and the
-/// parse is repeated keeping the last value so that the rest of the file is still checked;
-/// only the first duplicate can be found this way, because the parser stops at it.
+/// as a YAML 1.2 editor and the JSON Schema see it. Every duplicate key is reported (see
+/// [`duplicate_keys`]), and the tree keeps the last value of each, so that the rest of the
+/// file is still checked.
 pub fn parse_file(text: &str, kind: FileKind) -> Result<Document, Diagnostic> {
-    let strict = LoaderOptions::default()
-        .prevent_coercion(true)
-        .error_on_duplicate_keys(true);
-    let error = match marked_yaml::parse_yaml_with_options(0, text, strict) {
-        Ok(root) => {
-            return Ok(Document {
-                root,
-                diagnostics: second_document(text, kind).into_iter().collect(),
-            });
-        }
-        Err(error) => error,
-    };
-
-    let diagnostic = load_error(&error, text, kind);
-    if !matches!(error, marked_yaml::LoadError::DuplicateKey(_)) {
-        return Err(diagnostic);
-    }
+    let text = without_bom(text);
+    let duplicates = duplicate_keys(text, kind)?;
     let lenient = LoaderOptions::default().prevent_coercion(true);
     match marked_yaml::parse_yaml_with_options(0, text, lenient) {
         Ok(root) => Ok(Document {
             root,
-            diagnostics: vec![diagnostic],
+            diagnostics: duplicates
+                .into_iter()
+                .chain(second_document(text, kind))
+                .collect(),
         }),
-        Err(_) => Err(diagnostic),
+        Err(error) => Err(duplicates
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| load_error(&error, text, kind))),
     }
+}
+
+/// Every duplicate key of `text`, or the error that stops the parse.
+///
+/// The parser stops at the first duplicate key. To find the next one, the file is parsed
+/// again with that key renamed to a placeholder of the same length, so that every other
+/// position stays as it is, and so on. A key whose text is not written verbatim (with
+/// escapes), or too short to take another placeholder, ends the search there.
+fn duplicate_keys(text: &str, kind: FileKind) -> Result<Vec<Diagnostic>, Diagnostic> {
+    let strict = || {
+        LoaderOptions::default()
+            .prevent_coercion(true)
+            .error_on_duplicate_keys(true)
+    };
+    let mut working = text.to_string();
+    let mut duplicates = Vec::new();
+    for renamed in 0usize.. {
+        let error = match marked_yaml::parse_yaml_with_options(0, &working, strict()) {
+            Ok(_) => break,
+            Err(error) => error,
+        };
+        let marked_yaml::LoadError::DuplicateKey(inner) = &error else {
+            if duplicates.is_empty() {
+                return Err(load_error(&error, text, kind));
+            }
+            break;
+        };
+        duplicates.push(load_error(&error, &working, kind));
+        match rename_key(&working, &inner.key, renamed) {
+            Some(renamed_text) => working = renamed_text,
+            None => break,
+        }
+    }
+    Ok(duplicates)
+}
+
+/// `text` with `key` renamed to the `nth` placeholder of its length, a number such as
+/// `007`; `None` if the key is not written as its value or is too short for one.
+fn rename_key(text: &str, key: &MarkedScalarNode, nth: usize) -> Option<String> {
+    let pos = Pos::of(key.span().start()?);
+    let name: Vec<char> = key.as_str().chars().collect();
+    let placeholder = format!("{nth:0width$}", width = name.len());
+    if name.is_empty() || placeholder.len() > name.len() {
+        return None;
+    }
+
+    let mut renamed = String::with_capacity(text.len());
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        if index + 1 != pos.line {
+            renamed.push_str(line);
+            continue;
+        }
+        let chars: Vec<char> = line.chars().collect();
+        let quoted = matches!(chars.get(pos.column - 1), Some('"' | '\''));
+        let start = pos.column - 1 + usize::from(quoted);
+        if chars.get(start..start + name.len())? != name.as_slice() {
+            return None;
+        }
+        renamed.extend(&chars[..start]);
+        renamed.push_str(&placeholder);
+        renamed.extend(&chars[start + name.len()..]);
+    }
+    Some(renamed)
+}
+
+/// `text` without the byte-order mark some Windows editors put first, which the parser
+/// would read as part of the first key. Editors do not show it, so it takes no column.
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 /// The parser reads the first document of a stream and ignores the rest, so a `---` after
@@ -295,7 +355,7 @@ impl<'t> Source<'t> {
     /// Splits `text` into lines.
     pub fn new(text: &'t str) -> Source<'t> {
         Source {
-            lines: text.lines().collect(),
+            lines: without_bom(text).lines().collect(),
         }
     }
 
@@ -350,54 +410,80 @@ impl<'t> Source<'t> {
 
     /// Where the character at `offset` (in characters) of a scalar's value is in the file.
     ///
-    /// Exact when the file holds the value's text verbatim up to that character: plain and
-    /// quoted one-line scalars without escapes, the first line of a folded plain scalar,
-    /// and literal block scalars. Otherwise (escapes, folded lines) it is the start of the
-    /// scalar, which still names the right line.
+    /// Folding only turns line breaks and the indentation around them into spaces or
+    /// newlines, so the value's characters other than blanks are the file's, in order.
+    /// Walking both from the scalar's start and pairing them places a character exactly in
+    /// plain, quoted, literal and folded scalars, on one line or several; a blank is placed
+    /// after the character before it. The walk cannot see through escapes (`\t` or `''`
+    /// in a quoted scalar); from the first one on, it gives the scalar's start instead.
     pub fn pos_in_scalar(&self, scalar: &MarkedScalarNode, offset: usize) -> Pos {
         let Some(start) = scalar.span().start().map(Pos::of) else {
             return Pos::START;
         };
-        let quoted = matches!(self.char_at(start), Some('"' | '\''));
         let value: Vec<char> = scalar.as_str().chars().collect();
+        // A block scalar is marked at its first content line, which may start with a quote
+        // that is part of the value.
+        let content = match self.char_at(start) {
+            Some(quote @ ('"' | '\'')) if value.first() != Some(&quote) => Pos {
+                column: start.column + 1,
+                ..start
+            },
+            _ => start,
+        };
         let offset = offset.min(value.len());
 
-        let line_index = value[..offset].iter().filter(|&&c| c == '\n').count();
-        let line_start = value[..offset]
-            .iter()
-            .rposition(|&c| c == '\n')
-            .map_or(0, |i| i + 1);
-        let column_in_line = offset - line_start;
-        let expected: Vec<char> = value[line_start..]
-            .iter()
-            .take_while(|&&c| c != '\n')
-            .take(column_in_line + 1)
-            .copied()
-            .collect();
-
-        let first_column = if line_index == 0 && quoted {
-            start.column + 1
-        } else {
-            start.column
-        };
-        let candidate = Pos {
-            line: start.line + line_index,
-            column: first_column,
-        };
-        let verbatim = self.lines.get(candidate.line - 1).is_some_and(|line| {
-            line.chars()
-                .skip(candidate.column - 1)
-                .take(expected.len())
-                .eq(expected.iter().copied())
-        });
-        if verbatim {
-            Pos {
-                line: candidate.line,
-                column: candidate.column + column_in_line,
+        let mut file = self.non_blanks_from(content);
+        // The last non-blank character of the value up to `offset`, and where it is.
+        let mut last: Option<(usize, Pos)> = None;
+        let end = (offset + 1).min(value.len());
+        for (index, &c) in value[..end].iter().enumerate() {
+            if c.is_whitespace() {
+                continue;
             }
-        } else {
-            start
+            match file.next() {
+                Some((pos, found)) if found == c => last = Some((index, pos)),
+                _ => return start,
+            }
         }
+        match last {
+            Some((index, pos)) if index == offset => pos,
+            Some((index, pos)) => {
+                let blanks = &value[index + 1..offset];
+                let column = if blanks.contains(&'\n') {
+                    pos.column + 1
+                } else {
+                    pos.column + blanks.len() + 1
+                };
+                Pos { column, ..pos }
+            }
+            None => content,
+        }
+    }
+
+    /// The characters other than blanks from `from` on, with their positions.
+    fn non_blanks_from(&self, from: Pos) -> impl Iterator<Item = (Pos, char)> + '_ {
+        self.lines
+            .iter()
+            .enumerate()
+            .skip(from.line - 1)
+            .flat_map(move |(index, line)| {
+                let skip = if index + 1 == from.line {
+                    from.column - 1
+                } else {
+                    0
+                };
+                line.chars()
+                    .enumerate()
+                    .skip(skip)
+                    .filter(|(_, c)| !c.is_whitespace())
+                    .map(move |(column, c)| {
+                        let pos = Pos {
+                            line: index + 1,
+                            column: column + 1,
+                        };
+                        (pos, c)
+                    })
+            })
     }
 }
 
@@ -420,19 +506,28 @@ pub fn deserialize<'n, T: Deserialize<'n>>(
     what: &str,
     prefix: &str,
 ) -> Result<T, Diagnostic> {
-    marked_yaml::from_node(node).map_err(|error| {
-        let pos = error
-            .start_mark()
-            .map_or_else(|| node_pos(node), |mark| pos_of_marker(node, &mark));
-        let scalar = error.start_mark().and_then(|mark| find_scalar(node, &mark));
-        let context = ErrorContext {
-            path: error.path(),
-            what,
-            prefix,
-            scalar,
-        };
-        Diagnostic::new(pos, context.message(&error))
-    })
+    marked_yaml::from_node(node).map_err(|error| describe(node, &error, what, prefix))
+}
+
+/// The positioned sentence for a serde `error` met while reading `root` or a copy of part
+/// of it (whose nodes keep their markers); see [`deserialize`] for `what` and `prefix`.
+pub fn describe(
+    root: &Node,
+    error: &marked_yaml::FromNodeError,
+    what: &str,
+    prefix: &str,
+) -> Diagnostic {
+    let pos = error
+        .start_mark()
+        .map_or_else(|| node_pos(root), |mark| pos_of_marker(root, &mark));
+    let scalar = error.start_mark().and_then(|mark| find_scalar(root, &mark));
+    let context = ErrorContext {
+        path: error.path(),
+        what,
+        prefix,
+        scalar,
+    };
+    Diagnostic::new(pos, context.message(error))
 }
 
 /// The node a serde error points at, placed as [`node_pos`] places it.
@@ -578,7 +673,7 @@ impl ErrorContext<'_> {
             return format!(
                 "{} must be {}, not {}",
                 self.subject(),
-                plain_expected(expected),
+                plain_expected(shape(expected)),
                 self.found_or(found)
             );
         }
@@ -592,6 +687,15 @@ impl ErrorContext<'_> {
             return format!("{} cannot be {variant}; {expected}", self.subject());
         }
         format!("{}: {message}", self.subject())
+    }
+}
+
+/// What a struct's `expecting` text says it looks like: `a rule: a mapping with ...` is
+/// said of something already named "this rule", so only `a mapping with ...` is kept.
+pub fn shape(expected: &str) -> &str {
+    match expected.split_once(": ") {
+        Some((name, shape)) if !name.contains('`') => shape,
+        _ => expected,
     }
 }
 
@@ -669,6 +773,65 @@ mod tests {
             }
         );
         assert_eq!(pos("block", 8), Pos { line: 6, column: 7 });
+    }
+
+    #[test]
+    fn positions_inside_folded_and_multi_line_scalars_are_exact() {
+        let text = "folded: >\n  Churn is\n    {{ valeu }}\n\n  of $x\nstripped: >-\n  a b\n  \
+                    c $\nplain: one\n  two $\n  three\nquoted: \"one\n  two $\"\n";
+        let root = parse(text).unwrap().root;
+        let source = Source::new(text);
+        let pos = |key, needle: &str| {
+            let scalar = scalar(&root, key);
+            let offset = scalar.as_str().chars().count()
+                - scalar
+                    .as_str()
+                    .split(needle)
+                    .last()
+                    .unwrap()
+                    .chars()
+                    .count()
+                - needle.chars().count();
+            source.pos_in_scalar(scalar, offset)
+        };
+
+        assert_eq!(
+            scalar(&root, "folded").as_str(),
+            "Churn is\n  {{ valeu }}\n\nof $x\n"
+        );
+        assert_eq!(pos("folded", "valeu"), Pos { line: 3, column: 8 });
+        assert_eq!(pos("folded", "$"), Pos { line: 5, column: 6 });
+        assert_eq!(pos("stripped", "$"), Pos { line: 8, column: 5 });
+        assert_eq!(
+            pos("plain", "$"),
+            Pos {
+                line: 10,
+                column: 7
+            }
+        );
+        assert_eq!(
+            pos("quoted", "$"),
+            Pos {
+                line: 13,
+                column: 7
+            }
+        );
+    }
+
+    #[test]
+    fn a_blank_or_the_end_is_placed_after_the_character_before_it() {
+        let text = "a: >-\n  {% if x %}\n  {{ y\nb: one  two\n";
+        let root = parse(text).unwrap().root;
+        let source = Source::new(text);
+        let end = scalar(&root, "a").as_str().chars().count();
+        assert_eq!(
+            source.pos_in_scalar(scalar(&root, "a"), end),
+            Pos { line: 3, column: 7 }
+        );
+        assert_eq!(
+            source.pos_in_scalar(scalar(&root, "b"), 4),
+            Pos { line: 4, column: 8 }
+        );
     }
 
     #[test]
@@ -800,6 +963,57 @@ mod tests {
             let document = parse(single).unwrap();
             assert_eq!(document.diagnostics, vec![], "{single:?}");
         }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_neither_part_of_the_first_key_nor_a_column() {
+        let text = "\u{feff}rules: x $\n";
+        let root = parse(text).unwrap().root;
+        let rules = scalar(&root, "rules");
+        assert_eq!(node_pos(&root), Pos::START);
+        assert_eq!(
+            Source::new(text).pos_in_scalar(rules, 2),
+            Pos {
+                line: 1,
+                column: 10
+            }
+        );
+    }
+
+    #[test]
+    fn every_duplicate_key_is_reported_and_the_last_value_kept() {
+        let text = "a: 1\nb:\n  c: 1\n  c: 2\na: 2\n\"a\": 3\nd: { e: 1, e: 2 }\n";
+        let document = parse(text).unwrap();
+        let found: Vec<(Pos, &str)> = document
+            .diagnostics
+            .iter()
+            .map(|d| (d.pos, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (
+                    Pos { line: 4, column: 3 },
+                    "duplicate key `c`; it is already set on line 3"
+                ),
+                (
+                    Pos { line: 5, column: 1 },
+                    "duplicate key `a`; it is already set on line 1"
+                ),
+                (
+                    Pos { line: 6, column: 1 },
+                    "duplicate key `a`; it is already set on line 1"
+                ),
+                (
+                    Pos {
+                        line: 7,
+                        column: 12
+                    },
+                    "duplicate key `e`; it is already set on line 7"
+                ),
+            ]
+        );
+        assert_eq!(scalar(&document.root, "a").as_str(), "3");
     }
 
     #[test]
