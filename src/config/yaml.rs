@@ -306,6 +306,23 @@ impl<'n> Fields<'n> {
         self.node.as_mapping()?.get_node(key)
     }
 
+    /// Whether the node is a mapping that has `key`, whatever its value.
+    pub fn has(&self, key: &str) -> bool {
+        self.value(key).is_some()
+    }
+
+    /// Whether `key` is written, or misspelt as a key whose unknown-field error already
+    /// names `key` as the likely meaning: a rule with `critcal` is then not also told that
+    /// it has no condition. Only for keys that no other field of the mapping is as close
+    /// to, or that field would count as a misspelling.
+    pub fn written(&self, key: &str) -> bool {
+        self.node.as_mapping().is_some_and(|mapping| {
+            mapping
+                .keys()
+                .any(|name| name.as_str() == key || closest(name.as_str(), &[key]).is_some())
+        })
+    }
+
     /// The value of `key` if it is a scalar.
     pub fn scalar(&self, key: &str) -> Option<&'n MarkedScalarNode> {
         self.value(key)?.as_scalar()
