@@ -23,7 +23,7 @@ use std::time::Duration;
 use marked_yaml::Node;
 
 use super::raw::{DurationText, RawConfig};
-use super::yaml::{self, Fields, Pos, closest};
+use super::yaml::{self, Fields, Pos};
 use super::{Config, ConfigErrors};
 pub(crate) use report::Report;
 
@@ -98,19 +98,12 @@ fn check_top_level_keys(root: Fields<'_>, report: &mut Report<'_>) {
         if RawConfig::FIELDS.contains(&key.as_str()) {
             continue;
         }
-        let suggestion = closest(key.as_str(), RawConfig::FIELDS)
-            .map(|name| format!(" (did you mean `{name}`?)"))
-            .unwrap_or_default();
-        let allowed = RawConfig::FIELDS
-            .iter()
-            .map(|name| format!("`{name}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
         report.error(
             report.scalar_pos(key),
             format!(
-                "unknown top-level field `{}`{suggestion}; the allowed fields are {allowed}",
-                key.as_str()
+                "unknown top-level field `{}`{}",
+                key.as_str(),
+                yaml::suggest_and_list(key.as_str(), RawConfig::FIELDS)
             ),
         );
     }
