@@ -103,7 +103,11 @@ const ROWS: &[Row] = &[
     // Rule ids.
     (
         "rule_id_with_space",
-        &[(2, 9, "rule id `churn rate` may only contain letters")],
+        &[(
+            2,
+            9,
+            "rule id `churn rate` is not valid: use only ASCII letters",
+        )],
     ),
     (
         "rule_id_reserved_prefix",
@@ -201,7 +205,7 @@ const ROWS: &[Row] = &[
     ),
     (
         "flapping_changes_too_many",
-        &[(5, 15, "`flapping.changes` must be from 1 to 9")],
+        &[(5, 26, "`flapping.changes` must be from 1 to 9")],
     ),
     (
         "runbook_not_a_url",
@@ -366,6 +370,255 @@ const ROWS: &[Row] = &[
             ),
         ],
     ),
+    ("byte_order_mark", &[(1, 10, "`sources` must be a list")]),
+    (
+        "duplicate_keys_several",
+        &[
+            (5, 5, "duplicate key `metric`; it is already set on line 3"),
+            (6, 5, "duplicate key `metric`; it is already set on line 3"),
+            (7, 54, "duplicate key `id`; it is already set on line 7"),
+        ],
+    ),
+    (
+        "rule_not_a_mapping",
+        &[
+            (
+                2,
+                5,
+                "this rule must be a mapping with `id`, `metric` or `expr`, and `critical` or \
+                 `warning`, not a list",
+            ),
+            (3, 5, "this rule must be a mapping with `id`"),
+        ],
+    ),
+    (
+        "rule_id_not_ascii",
+        &[
+            (2, 9, "rule id `ünï` is not valid: use only ASCII letters"),
+            (
+                5,
+                15,
+                "label name `équipe` is not valid: use only ASCII letters",
+            ),
+        ],
+    ),
+    (
+        "condition_invalid_operator",
+        &[
+            (
+                4,
+                15,
+                "condition `>> 5` has the invalid operator `>>`; the operators are",
+            ),
+            (
+                5,
+                14,
+                "condition `=> 4` has the invalid operator `=>` (did you mean `>=`?)",
+            ),
+            (
+                6,
+                15,
+                "condition `< = 3` has a second operator `=` after `<`",
+            ),
+        ],
+    ),
+    (
+        "warning_unreachable_with_equality",
+        &[
+            (
+                5,
+                14,
+                "warning `> 10` can never be reached: wherever it holds, critical `!= 0` holds too",
+            ),
+            (9, 14, "warning `== 1` can never be reached"),
+        ],
+    ),
+    (
+        "expr_not_a_rule_value",
+        &[
+            (3, 11, "`expr`: the expression reads no metric"),
+            (6, 11, "`expr`: `1e999` is too large a number"),
+            (9, 11, "`expr`: `acquisition.` is not a metric name"),
+            (12, 29, "`expr`: division by zero"),
+            (12, 57, "`expr`: division by zero"),
+        ],
+    ),
+    (
+        "positions_in_multi_line_scalars",
+        &[
+            (7, 16, "`message` uses the unknown variable `threshld`"),
+            (11, 9, "`expr`: unexpected `$`"),
+            (15, 9, "`expr`: this `(` is never closed"),
+        ],
+    ),
+    (
+        "duration_too_long",
+        &[
+            (
+                1,
+                12,
+                "`retention` is `300000y`; it can be at most `10y 1d`",
+            ),
+            (6, 15, "`renotify` is `300000y`; it can be at most `10y`"),
+            (7, 19, "`change.vs` is `300000y`; it can be at most `10y`"),
+        ],
+    ),
+    (
+        "source_url_without_scheme",
+        &[
+            (
+                3,
+                18,
+                "`http.url` `localhost:8080/kpis` has no scheme; add `http://` or `https://` in \
+                 front, as in `http://localhost:8080/kpis`",
+            ),
+            (5, 18, "as in `http://example.com/kpis`"),
+        ],
+    ),
+    (
+        "silence_labels_match_no_rule",
+        &[
+            (
+                10,
+                22,
+                "the silence matches the label `team: growht`, which no rule carries",
+            ),
+            (
+                13,
+                22,
+                "the labels `team: growth` and `tier: 2`, which no rule carries",
+            ),
+            (
+                16,
+                40,
+                "the label `source: billing`, which no rule `churn-rate` carries",
+            ),
+        ],
+    ),
+    // One error in a section hides none of the others.
+    (
+        "rule_several_parse_errors",
+        &[
+            (5, 14, "`missing` cannot be `nope`"),
+            (6, 15, "`renotify`: `soon` is not a duration"),
+            (
+                7,
+                10,
+                "`for: 5 of 3` asks for 5 breaching datapoints out of only 3",
+            ),
+            (
+                8,
+                21,
+                "`notify_no_data` must be `true` or `false`, not `maybe`",
+            ),
+            (9, 27, "`change.as` cannot be `ratio`"),
+        ],
+    ),
+    (
+        "rule_unknown_field_hides_nothing",
+        &[
+            (
+                5,
+                9,
+                "duplicate rule id `churn-rate`; it is first used on line 2",
+            ),
+            (
+                6,
+                5,
+                "unknown field `metrik` in this rule (did you mean `metric`?)",
+            ),
+            (7, 15, "condition `>> 5` has the invalid operator `>>`"),
+            (
+                10,
+                5,
+                "unknown field `fiel` in this source (did you mean `file`?)",
+            ),
+            (
+                12,
+                14,
+                "unknown field `rul` in `match` (did you mean `rule`?)",
+            ),
+        ],
+    ),
+    (
+        "change_both_fields_wrong",
+        &[
+            (5, 19, "`change.vs`: `1x` is not a duration"),
+            (5, 27, "`change.as` cannot be `ratio`"),
+            (9, 13, "`change` must be a mapping, not a list"),
+        ],
+    ),
+    (
+        "defaults_several_errors",
+        &[
+            (2, 12, "`defaults.missing` cannot be `nope`"),
+            (3, 19, "`defaults.notify_no_data` must be `true` or `false`"),
+            (4, 13, "`defaults.renotify`: `soon` is not a duration"),
+            (
+                5,
+                3,
+                "unknown field `renotfy_max` in `defaults` (did you mean `renotify_max`?)",
+            ),
+            (6, 24, "`defaults.flapping.changes` must be a whole number"),
+            (
+                6,
+                40,
+                "`defaults.flapping.evaluations` must be from 2 to 100, not 200",
+            ),
+        ],
+    ),
+    (
+        "source_health_several_errors",
+        &[
+            (2, 10, "`source_health.level` cannot be `major`"),
+            (3, 8, "`for: 0 of 2` needs at least 1 breaching datapoint"),
+            (
+                4,
+                13,
+                "`source_health.renotify` must be a string, not a list",
+            ),
+            (5, 3, "unknown field `every` in `source_health`"),
+        ],
+    ),
+    (
+        "source_several_errors",
+        &[
+            (3, 5, "unknown field `kind` in this source"),
+            (5, 12, "`http.url` `localhost:8080/kpis` has no scheme"),
+            (6, 16, "`http.timeout` must be a string, not a list"),
+            (
+                7,
+                29,
+                "`http.headers.X-Api-Key` must be a string, not a list",
+            ),
+            (9, 11, "`file` must be a mapping, not a list"),
+            (10, 5, "this source is missing the required field `id`"),
+            (10, 33, "unknown field `format` in `file`"),
+        ],
+    ),
+    (
+        "silence_several_errors",
+        &[
+            (6, 5, "this silence is missing the required field `reason`"),
+            (6, 20, "`match.rule` must be a string, not a list"),
+            (7, 13, "`starts` `tomorrow` is not an RFC 3339 time"),
+            (8, 12, "`until` `next week` is not an RFC 3339 time"),
+            (9, 5, "unknown field `why` in this silence"),
+        ],
+    ),
+    (
+        "required_fields_missing",
+        &[
+            (3, 11, "`file` is missing the required field `path`"),
+            (5, 11, "`http` is missing the required field `url`"),
+            (7, 5, "this rule is missing the required field `id`"),
+            (9, 15, "`renotify`: `soon` is not a duration"),
+            (13, 13, "`change` is missing the required field `as`"),
+            (13, 19, "`change.vs` is `300000y`; it can be at most `10y`"),
+            (15, 5, "this silence is missing the required field `until`"),
+            (15, 5, "this silence is missing the required field `reason`"),
+        ],
+    ),
     // Many problems at once: each is reported, in file order.
     (
         "several_errors",
@@ -373,6 +626,11 @@ const ROWS: &[Row] = &[
             (3, 19, "`file.path` is empty"),
             (5, 12, "`defaults.missing` cannot be `sometimes`"),
             (10, 14, "warning `> 6` is stricter than critical `> 5`"),
+            (
+                11,
+                9,
+                "duplicate rule id `churn-rate`; it is first used on line 7",
+            ),
             (13, 5, "unknown field `critcal` in this rule"),
             (14, 5, "rule `ltv-cac` has neither `critical` nor `warning`"),
             (15, 29, "`expr`: unexpected `/`"),
@@ -413,7 +671,7 @@ fn errors_display_as_file_line_column_message_one_per_line() {
     let errors = config::load(&fixture("several_errors")).unwrap_err();
     let text = errors.to_string();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 10);
+    assert_eq!(lines.len(), 11);
     assert_eq!(
         lines[0],
         "tests/fixtures/config/invalid/several_errors.yaml:3:19: `file.path` is empty; name a \

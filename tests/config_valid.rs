@@ -245,7 +245,7 @@ fn silences_match_by_rule_labels_or_source_health() {
     assert_eq!(freeze.reason, "holiday freeze");
 
     let pricing = &config.silences[1];
-    assert_eq!(pricing.matcher.rule_id.as_deref(), Some("ltv-cac"));
+    assert_eq!(pricing.matcher.rule_id.as_deref(), Some("churn-rate"));
     assert_eq!(
         pricing.matcher.labels.get("team").map(String::as_str),
         Some("growth")
@@ -286,12 +286,60 @@ fn a_minimal_config_gets_the_documented_defaults() {
 }
 
 #[test]
+fn a_config_saved_with_a_byte_order_mark_loads() {
+    let text = "\u{feff}rules:\n  - id: up\n    metric: technical.uptime\n    \
+                critical: \"< 99.9\"\n";
+    let config = config::parse(text, Path::new("kpiwatch.yaml")).unwrap();
+    assert_eq!(config.rules[0].id, "up");
+}
+
+#[test]
+fn conditions_and_silences_that_can_fire_and_match_are_accepted() {
+    // A warning `!= 0` under a critical `> 10` still has the values 0 < v <= 10 of its own,
+    // and a source's health rule carries the label `source`.
+    let text = r#"
+sources:
+  - id: billing
+    file: { path: m.json }
+rules:
+  - id: jobs
+    metric: jobs.failed
+    critical: "> 10"
+    warning: "!= 0"
+    labels: { team: ops }
+  - id: deploys
+    metric: deploys
+    critical: "== 0"
+    warning: "< 2"
+silences:
+  - match: { labels: { source: billing } }
+    until: 2027-01-01T00:00:00Z
+    reason: migration
+  - match: { rule: jobs, labels: { team: ops } }
+    until: 2027-01-01T00:00:00Z
+    reason: maintenance
+"#;
+    let config =
+        config::parse(text, Path::new("kpiwatch.yaml")).unwrap_or_else(|errors| panic!("{errors}"));
+    assert_eq!(config.silences.len(), 2);
+}
+
+#[test]
 fn retention_defaults_to_the_longest_change_plus_a_day_when_that_is_longer() {
     let text = "rules:\n  - id: mrr\n    metric: mrr\n    critical: \"< -10\"\n    \
                 change: { vs: 90d, as: absolute }\n";
     let config = config::parse(text, Path::new("kpiwatch.yaml")).unwrap();
     assert_eq!(config.retention, days(91));
     assert_eq!(config.rules[0].change.unwrap().mode, ChangeMode::Absolute);
+}
+
+#[test]
+fn durations_may_reach_ten_years_and_retention_a_day_more() {
+    let text = "retention: 10y 1d\nrules:\n  - id: yoy\n    metric: mrr\n    \
+                critical: \"< -10\"\n    renotify: 10y\n    change: { vs: 10y, as: percent }\n";
+    let config =
+        config::parse(text, Path::new("kpiwatch.yaml")).unwrap_or_else(|errors| panic!("{errors}"));
+    assert_eq!(config.retention, days(3652) + hours(36));
 }
 
 fn schema_errors(instance: &Value) -> Vec<String> {

@@ -79,24 +79,46 @@ impl FromStr for Condition {
     /// `> >= < <= == !=`.
     fn from_str(text: &str) -> Result<Condition, String> {
         let text = text.trim();
-        // Two-character operators first, so that `>=` is not read as `>` then `=5`.
-        let operators = [
-            (">=", Comparison::GreaterOrEqual),
-            ("<=", Comparison::LessOrEqual),
-            ("==", Comparison::Equal),
-            ("!=", Comparison::NotEqual),
-            (">", Comparison::Greater),
-            ("<", Comparison::Less),
-        ];
-        let Some((comparison, rest)) = operators
-            .iter()
-            .find_map(|(op, comparison)| text.strip_prefix(op).map(|rest| (*comparison, rest)))
-        else {
-            return Err(format!(
-                "condition `{text}` must start with one of > >= < <= == != (for example `> 5`)"
-            ));
+        let is_operator = |c: char| matches!(c, '<' | '>' | '=' | '!');
+        // The whole run of operator characters is the operator, so that `>> 5` is reported
+        // as a wrong operator rather than as `>` followed by the number `> 5`.
+        let operator_len = text.find(|c: char| !is_operator(c)).unwrap_or(text.len());
+        let (operator, rest) = text.split_at(operator_len);
+        let comparison = match operator {
+            ">" => Comparison::Greater,
+            ">=" => Comparison::GreaterOrEqual,
+            "<" => Comparison::Less,
+            "<=" => Comparison::LessOrEqual,
+            "==" => Comparison::Equal,
+            "!=" => Comparison::NotEqual,
+            "" => {
+                return Err(format!(
+                    "condition `{text}` must start with one of > >= < <= == != (for example \
+                     `> 5`)"
+                ));
+            }
+            invalid => {
+                let suggestion = match invalid {
+                    "=>" => " (did you mean `>=`?)",
+                    "=<" => " (did you mean `<=`?)",
+                    "=" | "===" => " (did you mean `==`?)",
+                    "<>" | "!" | "!==" => " (did you mean `!=`?)",
+                    _ => "",
+                };
+                return Err(format!(
+                    "condition `{text}` has the invalid operator `{invalid}`{suggestion}; the \
+                     operators are > >= < <= == !="
+                ));
+            }
         };
         let number = rest.trim();
+        let second: String = number.chars().take_while(|&c| is_operator(c)).collect();
+        if !second.is_empty() {
+            return Err(format!(
+                "condition `{text}` has a second operator `{second}` after `{operator}`; write \
+                 one of > >= < <= == !=, with no space inside"
+            ));
+        }
         match number.parse::<f64>() {
             Ok(threshold) if threshold.is_finite() => Ok(Condition {
                 comparison,
@@ -156,6 +178,23 @@ mod tests {
                 .unwrap_err()
                 .contains("finite number")
         );
+    }
+
+    #[test]
+    fn a_wrong_operator_is_named_as_the_operator() {
+        let cases = [
+            (">> 5", "invalid operator `>>`;"),
+            ("=> 5", "invalid operator `=>` (did you mean `>=`?)"),
+            ("=< 5", "(did you mean `<=`?)"),
+            ("= 5", "(did you mean `==`?)"),
+            ("<> 5", "(did you mean `!=`?)"),
+            ("> = 5", "a second operator `=` after `>`"),
+            ("<= < 5", "a second operator `<` after `<=`"),
+        ];
+        for (text, fragment) in cases {
+            let message = text.parse::<Condition>().unwrap_err();
+            assert!(message.contains(fragment), "{text}: {message}");
+        }
     }
 
     #[test]

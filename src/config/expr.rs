@@ -6,8 +6,9 @@
 //! back to the YAML file, and turn division by zero into infinity or an error where
 //! kpiwatch needs a missing value.
 //!
-//! A metric name is letters, digits, `_` and `.`, not starting with a digit. A name with
-//! other characters (a dash, a space) is written between backticks: `` `api-gw.p99` ``.
+//! A metric name is letters, digits, `_` and `.`, not starting with a digit and with no
+//! empty part between dots. A name with other characters (a dash, a space) is written
+//! between backticks: `` `api-gw.p99` ``.
 
 use std::fmt;
 
@@ -58,19 +59,39 @@ impl std::error::Error for ExprError {}
 impl Expr {
     /// Parses an expression.
     pub fn parse(text: &str) -> Result<Expr, ExprError> {
-        let mut parser = Parser {
-            chars: text.chars().collect(),
-            pos: 0,
-        };
-        let expr = parser.sum()?;
-        parser.skip_spaces();
-        if parser.pos < parser.chars.len() {
-            return Err(parser.error(format!(
-                "unexpected `{}` after a complete expression",
-                parser.chars[parser.pos]
-            )));
+        Parser::new(text).parse().map(|(expr, _)| expr)
+    }
+
+    /// Parses an expression that is a rule's value, which must also make sense as one: it
+    /// reads at least one metric, since a value made of numbers alone never changes, and it
+    /// divides by no constant zero, which makes the value always missing. Every such
+    /// problem is returned, or the one syntax error.
+    pub fn parse_rule_value(text: &str) -> Result<Expr, Vec<ExprError>> {
+        let (expr, mut problems) = Parser::new(text).parse().map_err(|error| vec![error])?;
+        if expr.metrics().is_empty() {
+            problems.insert(
+                0,
+                ExprError {
+                    offset: 0,
+                    message: "the expression reads no metric, so its value never changes; use \
+                              at least one metric name"
+                        .to_string(),
+                },
+            );
         }
-        Ok(expr)
+        if problems.is_empty() {
+            Ok(expr)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The value when the expression reads no metric.
+    fn constant(&self) -> Option<f64> {
+        self.metrics()
+            .is_empty()
+            .then(|| self.eval(&|_| None))
+            .flatten()
     }
 
     /// Evaluates the expression, reading metrics through `lookup`. The result is `None`
@@ -118,9 +139,31 @@ impl Expr {
 struct Parser {
     chars: Vec<char>,
     pos: usize,
+    /// What is valid syntax but wrong as a rule's value, found on the way.
+    problems: Vec<ExprError>,
 }
 
 impl Parser {
+    fn new(text: &str) -> Parser {
+        Parser {
+            chars: text.chars().collect(),
+            pos: 0,
+            problems: Vec::new(),
+        }
+    }
+
+    fn parse(mut self) -> Result<(Expr, Vec<ExprError>), ExprError> {
+        let expr = self.sum()?;
+        self.skip_spaces();
+        if self.pos < self.chars.len() {
+            return Err(self.error(format!(
+                "unexpected `{}` after a complete expression",
+                self.chars[self.pos]
+            )));
+        }
+        Ok((expr, self.problems))
+    }
+
     fn error(&self, message: String) -> ExprError {
         ExprError {
             offset: self.pos,
@@ -161,7 +204,15 @@ impl Parser {
             _ => None,
         }) {
             self.pos += 1;
+            self.skip_spaces();
+            let right_start = self.pos;
             let right = self.unary()?;
+            if op == Operator::Divide && right.constant() == Some(0.0) {
+                self.problems.push(ExprError {
+                    offset: right_start,
+                    message: "division by zero: the value would always be missing".to_string(),
+                });
+            }
             left = Expr::Binary(Box::new(left), op, Box::new(right));
         }
         Ok(left)
@@ -193,11 +244,7 @@ impl Parser {
             }
             Some('`') => self.quoted_metric(),
             Some(c) if c.is_ascii_digit() || c == '.' => self.number(),
-            Some(c) if c.is_alphabetic() || c == '_' => {
-                Ok(Expr::Metric(self.take_while(|c| {
-                    c.is_alphanumeric() || c == '_' || c == '.'
-                })))
-            }
+            Some(c) if c.is_alphabetic() || c == '_' => self.metric_name(),
             Some(c) => Err(self.error(format!(
                 "unexpected `{c}`; expected a number, a metric name or `(`"
             ))),
@@ -217,12 +264,32 @@ impl Parser {
             }
             text.push_str(&self.take_while(|c| c.is_ascii_digit()));
         }
-        text.parse::<f64>()
-            .map(Expr::Number)
-            .map_err(|_| ExprError {
+        match text.parse::<f64>() {
+            Ok(number) if number.is_finite() => Ok(Expr::Number(number)),
+            Ok(_) => Err(ExprError {
+                offset: start,
+                message: format!("`{text}` is too large a number"),
+            }),
+            Err(_) => Err(ExprError {
                 offset: start,
                 message: format!("`{text}` is not a number"),
-            })
+            }),
+        }
+    }
+
+    fn metric_name(&mut self) -> Result<Expr, ExprError> {
+        let start = self.pos;
+        let name = self.take_while(|c| c.is_alphanumeric() || c == '_' || c == '.');
+        if name.ends_with('.') || name.contains("..") {
+            return Err(ExprError {
+                offset: start,
+                message: format!(
+                    "`{name}` is not a metric name: a dot must join two parts, as in \
+                     `acquisition.ltv`; write a name with other characters between backticks"
+                ),
+            });
+        }
+        Ok(Expr::Metric(name))
     }
 
     fn quoted_metric(&mut self) -> Result<Expr, ExprError> {
@@ -307,11 +374,45 @@ mod tests {
             ("a $ b", 2, "unexpected `$`"),
             ("1.2.3", 0, "not a number"),
             ("`abc", 0, "backtick is never closed"),
+            ("2 * 1e999", 4, "`1e999` is too large a number"),
+            ("a.", 0, "`a.` is not a metric name"),
+            ("b + a..c", 4, "`a..c` is not a metric name"),
         ];
         for (text, offset, message) in cases {
             let error = Expr::parse(text).unwrap_err();
             assert_eq!(error.offset, offset, "{text}: {error}");
             assert!(error.message.contains(message), "{text}: {error}");
         }
+    }
+
+    #[test]
+    fn a_rule_value_reads_a_metric_and_divides_by_no_constant_zero() {
+        let problems = |text: &str| -> Vec<(usize, String)> {
+            match Expr::parse_rule_value(text) {
+                Ok(_) => Vec::new(),
+                Err(errors) => errors.into_iter().map(|e| (e.offset, e.message)).collect(),
+            }
+        };
+        assert_eq!(problems("a.b / (c - 1) * 100"), vec![]);
+        assert_eq!(problems("a / b"), vec![]);
+        assert_eq!(problems("a / 0.5"), vec![]);
+
+        let found = problems("1 + 2");
+        assert_eq!(found.len(), 1);
+        assert!(found[0].1.contains("reads no metric"), "{found:?}");
+
+        let found = problems("a / 0 + b / (2 - 2) + c / -0");
+        let offsets: Vec<usize> = found.iter().map(|(offset, _)| *offset).collect();
+        assert_eq!(offsets, vec![4, 12, 26], "{found:?}");
+        assert!(found.iter().all(|(_, m)| m.contains("division by zero")));
+
+        // A syntax error is the one error: nothing after it can be trusted.
+        assert_eq!(problems("1 + / 0").len(), 1);
+    }
+
+    #[test]
+    fn plain_parsing_keeps_the_engine_semantics_of_constant_expressions() {
+        assert_eq!(eval("1 / 0", &[]), None);
+        assert!(Expr::parse("1 + 2").is_ok());
     }
 }

@@ -1,6 +1,10 @@
 //! The config file as written: plain serde types that mirror the YAML, with no checks
 //! beyond the shape. The validator turns them into the types in `types.rs`.
 //!
+//! To serde every field is optional, the required ones too: a section is read field by
+//! field when it has errors, and the validator reports a missing required field itself,
+//! so that it still checks the others. The schema marks them required.
+//!
 //! The doc comments here are user documentation: they become the descriptions of the JSON
 //! Schema that `kpiwatch schema` prints for editors.
 
@@ -12,7 +16,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub use scalars::{
-    ConditionText, DurationOrOff, DurationText, ForText, RawFlapping, RenotifyMax, ScalarText,
+    ConditionText, DurationOrOff, DurationText, ForText, Mapping, RawFlapping, RenotifyMax,
+    ScalarText,
 };
 
 /// What ids of sources and rules may contain.
@@ -38,7 +43,8 @@ pub struct RawConfig {
     /// The built-in rule that watches each source and fires when it keeps failing.
     pub source_health: Option<RawSourceHealth>,
     /// How long stored snapshots are kept. Default: 30 days, or the longest `change.vs`
-    /// of any rule plus one day if that is longer. A shorter value than that is an error.
+    /// of any rule plus one day if that is longer. A shorter value than that is an error,
+    /// and so is one longer than `10y 1d`.
     pub retention: Option<DurationText>,
     /// The threshold rules. At least one is required.
     #[serde(default)]
@@ -72,14 +78,14 @@ impl RawConfig {
 #[schemars(extend("oneOf" = [{ "required": ["file"] }, { "required": ["http"] }]))]
 #[schemars(rename = "Source")]
 pub struct RawSource {
-    /// Unique among sources: letters, digits, `_`, `.` and `-`. Names the source in logs
+    /// Unique among sources: ASCII letters, digits, `_`, `.` and `-`. Names the source in logs
     /// and in its source-health alert.
-    #[schemars(pattern(ID_PATTERN))]
-    pub id: String,
+    #[schemars(with = "String", pattern(ID_PATTERN))]
+    pub id: Option<String>,
     /// Read a JSON file at every run.
-    pub file: Option<RawFileSource>,
+    pub file: Option<Mapping<RawFileSource>>,
     /// Fetch a JSON document with an HTTP GET at every run.
-    pub http: Option<RawHttpSource>,
+    pub http: Option<Mapping<RawHttpSource>>,
 }
 
 /// A JSON file source.
@@ -91,8 +97,8 @@ pub struct RawSource {
 #[schemars(rename = "FileSource")]
 pub struct RawFileSource {
     /// The file's path: absolute, or relative to the folder of the config file.
-    #[schemars(length(min = 1))]
-    pub path: String,
+    #[schemars(with = "String", length(min = 1))]
+    pub path: Option<String>,
 }
 
 /// An HTTP source.
@@ -104,8 +110,8 @@ pub struct RawFileSource {
 #[schemars(rename = "HttpSource")]
 pub struct RawHttpSource {
     /// An `http` or `https` URL.
-    #[schemars(extend("format" = "uri"))]
-    pub url: String,
+    #[schemars(with = "String", extend("format" = "uri"))]
+    pub url: Option<String>,
     /// How long the whole request may take, connection included. Default `10s`; more than
     /// zero and at most `5m`.
     pub timeout: Option<DurationText>,
@@ -218,10 +224,10 @@ pub struct RawSourceHealth {
 ))]
 #[schemars(rename = "Rule")]
 pub struct RawRule {
-    /// Unique among rules: letters, digits, `_`, `.` and `-`, not starting with
+    /// Unique among rules: ASCII letters, digits, `_`, `.` and `-`, not starting with
     /// `source-health`, which the built-in source rules use.
-    #[schemars(pattern(ID_PATTERN))]
-    pub id: String,
+    #[schemars(with = "String", pattern(ID_PATTERN))]
+    pub id: Option<String>,
     /// The name people read in notifications. Default: the id.
     pub name: Option<String>,
     /// The metric to watch, by its dotted name, such as `retention.churnRate`.
@@ -252,10 +258,10 @@ pub struct RawRule {
     pub notify_no_data: Option<bool>,
     /// Compare with an older snapshot: the value becomes the change since then. Cannot be
     /// combined with `window`.
-    pub change: Option<RawChange>,
+    pub change: Option<Mapping<RawChange>>,
     /// Aggregate the last N values instead of using the latest one. Cannot be combined with
     /// `change`.
-    pub window: Option<RawWindow>,
+    pub window: Option<Mapping<RawWindow>>,
     /// The notification text, a minijinja template such as `Churn is {{ value }}{{ unit }}`.
     /// Variables: value, unit, condition, threshold, previous_value, change, name, id,
     /// labels, level, kind, at.
@@ -265,7 +271,7 @@ pub struct RawRule {
     /// A link to the runbook: an `http` or `https` URL.
     #[schemars(extend("format" = "uri"))]
     pub runbook: Option<String>,
-    /// Labels, for silences, notification filters and readers. Keys are letters, digits,
+    /// Labels, for silences, notification filters and readers. Keys are ASCII letters, digits,
     /// `_`, `.` and `-`.
     #[serde(default)]
     pub labels: BTreeMap<String, ScalarText>,
@@ -301,11 +307,13 @@ pub enum RawChangeMode {
 )]
 #[schemars(rename = "Change")]
 pub struct RawChange {
-    /// How far back to compare, such as `1d` or `30d`.
-    pub vs: DurationText,
+    /// How far back to compare, such as `1d` or `30d`; at most 10 years.
+    #[schemars(with = "DurationText")]
+    pub vs: Option<DurationText>,
     /// `percent` or `absolute`.
     #[serde(rename = "as")]
-    pub mode: RawChangeMode,
+    #[schemars(with = "RawChangeMode")]
+    pub mode: Option<RawChangeMode>,
 }
 
 /// `window`: the rule's value is an aggregate of its last N values, this run's included.
@@ -356,17 +364,18 @@ pub struct RawSilenceMatch {
 pub struct RawSilence {
     /// Which rules it covers.
     #[serde(rename = "match")]
-    pub matcher: RawSilenceMatch,
+    #[schemars(with = "RawSilenceMatch")]
+    pub matcher: Option<Mapping<RawSilenceMatch>>,
     /// When it starts, as an RFC 3339 time such as `2026-12-20T00:00:00Z`. Default: in
     /// force from the start.
     #[schemars(extend("format" = "date-time"))]
     pub starts: Option<String>,
     /// When it ends, as an RFC 3339 time; after `starts`.
-    #[schemars(extend("format" = "date-time"))]
-    pub until: String,
+    #[schemars(with = "String", extend("format" = "date-time"))]
+    pub until: Option<String>,
     /// Why, for whoever reads the config or the log. Must not be empty.
-    #[schemars(length(min = 1))]
-    pub reason: String,
+    #[schemars(with = "String", length(min = 1))]
+    pub reason: Option<String>,
 }
 
 #[cfg(test)]

@@ -34,7 +34,8 @@ impl JsonSchema for DurationText {
             "type": "string",
             "pattern": DURATION_PATTERN,
             "description": "A duration: a number and a unit, such as `30s`, `5m`, `6h`, \
-                `30d`, or several, such as `1h 30m`.",
+                `30d`, or several, such as `1h 30m`. At most `10y` unless the field says \
+                otherwise.",
             "examples": ["10s", "6h", "30d"],
         })
     }
@@ -54,7 +55,7 @@ impl JsonSchema for DurationOrOff {
         json_schema!({
             "type": "string",
             "pattern": format!("^off$|{DURATION_PATTERN}"),
-            "description": "A duration such as `6h` or `1d`, or `off`.",
+            "description": "A duration such as `6h` or `1d`, at most `10y`, or `off`.",
             "examples": ["6h", "off"],
         })
     }
@@ -231,5 +232,57 @@ impl JsonSchema for RawFlapping {
             "description": "Flapping detection settings, or `off` to turn it off.",
             "anyOf": [ { "const": "off" }, settings ],
         })
+    }
+}
+
+/// A struct that is read from a mapping only. serde also reads a struct from a list, by
+/// position, so that `change: [1d, percent]` would pass for `{ vs: 1d, as: percent }`;
+/// nobody means that in YAML, and the schema does not allow it. The schema is `T`'s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapping<T>(pub T);
+
+impl<T> std::ops::Deref for Mapping<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Mapping<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Mapping<T>, D::Error> {
+        struct MappingVisitor<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for MappingVisitor<T> {
+            type Value = Mapping<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Mapping<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Mapping)
+            }
+        }
+
+        deserializer.deserialize_map(MappingVisitor(std::marker::PhantomData))
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Mapping<T> {
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
     }
 }

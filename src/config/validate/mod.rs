@@ -6,6 +6,7 @@
 //! only handed out when no error was found.
 
 mod headers;
+mod lenient;
 mod report;
 mod rules;
 mod settings;
@@ -22,7 +23,7 @@ use std::time::Duration;
 use marked_yaml::Node;
 
 use super::raw::{DurationText, RawConfig};
-use super::yaml::{self, Fields, Pos, closest};
+use super::yaml::{self, Fields, Pos};
 use super::{Config, ConfigErrors};
 pub(crate) use report::Report;
 
@@ -30,7 +31,8 @@ pub(crate) use report::Report;
 const DEFAULT_RETENTION: Duration = Duration::from_secs(30 * 86_400);
 
 /// Beyond the longest `change.vs`, so that the baseline snapshot is still there when a run
-/// comes a little late.
+/// comes a little late. `retention` may be this much longer than the ten years other
+/// durations are limited to, so that it can keep the baseline of any `change.vs`.
 const RETENTION_MARGIN: Duration = Duration::from_secs(86_400);
 
 /// Parses and validates `text`, read from `path`.
@@ -71,8 +73,8 @@ pub fn validate(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
 
     let silence_items = list(root, "silences", &mut report).unwrap_or_default();
     let rule_items = rule_items.unwrap_or_default();
-    let known_ids = silences::KnownIds::new(&rule_items, &source_items);
-    let silences = silences::check_silences(&silence_items, &known_ids, &mut report);
+    let known_rules = silences::KnownRules::new(&rule_items, &source_items);
+    let silences = silences::check_silences(&silence_items, &known_rules, &mut report);
 
     let retention = check_retention(root, &rules, &mut report);
 
@@ -94,19 +96,12 @@ fn check_top_level_keys(root: Fields<'_>, report: &mut Report<'_>) {
         if RawConfig::FIELDS.contains(&key.as_str()) {
             continue;
         }
-        let suggestion = closest(key.as_str(), RawConfig::FIELDS)
-            .map(|name| format!(" (did you mean `{name}`?)"))
-            .unwrap_or_default();
-        let allowed = RawConfig::FIELDS
-            .iter()
-            .map(|name| format!("`{name}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
         report.error(
             report.scalar_pos(key),
             format!(
-                "unknown top-level field `{}`{suggestion}; the allowed fields are {allowed}",
-                key.as_str()
+                "unknown top-level field `{}`{}",
+                key.as_str(),
+                yaml::suggest_and_list(key.as_str(), RawConfig::FIELDS)
             ),
         );
     }
@@ -170,7 +165,11 @@ fn check_retention(root: Fields<'_>, rules: &[super::Rule], report: &mut Report<
     let Some(text) = report.deserialize::<DurationText>(node, "`retention`", "retention.") else {
         return needed.max(DEFAULT_RETENTION);
     };
-    let Some(retention) = values::positive_duration(&text, pos, "retention", report) else {
+    let limit = values::Limit {
+        max: values::TEN_YEARS.max + RETENTION_MARGIN,
+        written: "10y 1d",
+    };
+    let Some(retention) = values::positive_duration(&text, pos, "retention", limit, report) else {
         return needed.max(DEFAULT_RETENTION);
     };
     if let Some((vs, rule_id)) = longest_vs
@@ -188,6 +187,25 @@ fn check_retention(root: Fields<'_>, rules: &[super::Rule], report: &mut Report<
         );
     }
     retention
+}
+
+/// A required field's value. serde reads them as optional (see the `raw` module), so
+/// one that is absent is reported here; one that is present but failed to read has been
+/// reported already.
+fn required<T>(
+    value: Option<T>,
+    fields: Fields<'_>,
+    key: &str,
+    what: &str,
+    report: &mut Report<'_>,
+) -> Option<T> {
+    if value.is_none() && !fields.has(key) {
+        report.error(
+            fields.pos(),
+            format!("{what} is missing the required field `{key}`"),
+        );
+    }
+    value
 }
 
 /// Where each id was first seen, to name it when it comes again.

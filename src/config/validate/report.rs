@@ -5,6 +5,9 @@ use std::path::Path;
 use marked_yaml::Node;
 use marked_yaml::types::MarkedScalarNode;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::lenient;
 
 use crate::config::yaml::{self, Diagnostic, Pos, Source};
 use crate::config::{ConfigError, ConfigErrors};
@@ -57,6 +60,17 @@ impl<'t> Report<'t> {
                 None
             }
         }
+    }
+
+    /// Reads a section into its raw type, reporting every field that does not fit; `None`
+    /// only when it is not a mapping. See [`lenient::read`].
+    pub fn read<T: DeserializeOwned>(
+        &mut self,
+        node: &Node,
+        what: &str,
+        prefix: &str,
+    ) -> Option<T> {
+        lenient::read(node, what, prefix, self)
     }
 
     /// Where a scalar starts.

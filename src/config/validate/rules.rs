@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 
 use marked_yaml::Node;
 
-use super::FirstSeen;
 use super::report::Report;
 use super::settings::{RuleSettings, WrittenSettings};
 use super::templates::check_template;
 use super::thresholds::{recovery_problem, warning_problem};
 use super::values::{self, MAX_DATAPOINTS};
+use super::{FirstSeen, required};
 use crate::config::raw::{RawChange, RawChangeMode, RawRule, RawWindow, ScalarText};
 use crate::config::yaml::Fields;
 use crate::config::{
@@ -25,14 +25,25 @@ pub fn check_rules(items: &[&Node], defaults: &RuleSettings, report: &mut Report
     let mut seen = FirstSeen::default();
     let mut rules = Vec::new();
     for node in items {
-        let Some(raw) = report.deserialize::<RawRule>(node, "this rule", "") else {
+        let Some(raw) = report.read::<RawRule>(node, "this rule", "") else {
             continue;
         };
         let fields = Fields::new(node);
-        check_rule_id(&raw.id, fields, &mut seen, report);
+        let id = required(raw.id.clone(), fields, "id", "this rule", report);
+        if let Some(id) = &id {
+            check_rule_id(id, fields, &mut seen, report);
+        }
         rules.push(check_rule(raw, fields, defaults, report));
     }
     rules
+}
+
+/// How messages name a rule: by its id, or as "this rule" when it has none.
+fn rule_subject(raw: &RawRule) -> String {
+    match &raw.id {
+        Some(id) => format!("rule `{id}`"),
+        None => "this rule".to_string(),
+    }
 }
 
 fn check_rule_id(id: &str, fields: Fields<'_>, seen: &mut FirstSeen, report: &mut Report<'_>) {
@@ -87,7 +98,7 @@ fn check_rule(
 
     Rule {
         labels: label_values(&raw.labels),
-        id: raw.id,
+        id: raw.id.unwrap_or_default(),
         name,
         value,
         unit: raw.unit.unwrap_or_default(),
@@ -116,10 +127,10 @@ fn check_name(raw: &RawRule, fields: Fields<'_>, report: &mut Report<'_>) -> Str
                 fields.value_pos("name"),
                 "`name` is empty; remove it to use the id",
             );
-            raw.id.clone()
+            raw.id.clone().unwrap_or_default()
         }
         Some(name) => name.clone(),
-        None => raw.id.clone(),
+        None => raw.id.clone().unwrap_or_default(),
     }
 }
 
@@ -129,7 +140,7 @@ fn check_change_and_window(
     fields: Fields<'_>,
     report: &mut Report<'_>,
 ) -> (Option<Change>, Option<Window>) {
-    if raw.change.is_some() && raw.window.is_some() {
+    if fields.has("change") && fields.has("window") {
         let (first, second) = if fields.key_pos("change") < fields.key_pos("window") {
             ("change", "window")
         } else {
@@ -154,32 +165,36 @@ fn check_change_and_window(
     (change, window)
 }
 
-/// `metric` or `expr`, exactly one.
+/// `metric` or `expr`, exactly one. Which ones are written is read from the file, since a
+/// field whose value failed to read is absent from `raw`.
 fn check_value_source(raw: &RawRule, fields: Fields<'_>, report: &mut Report<'_>) -> ValueSource {
     let placeholder = ValueSource::Metric(String::new());
-    match (&raw.metric, &raw.expr) {
-        (Some(_), Some(_)) => {
+    match (fields.written("metric"), fields.written("expr")) {
+        (true, true) => {
             report.error(
                 fields.key_pos("expr"),
                 format!(
-                    "rule `{}` has both `metric` and `expr`; keep one of them",
-                    raw.id
+                    "{} has both `metric` and `expr`; keep one of them",
+                    rule_subject(raw)
                 ),
             );
-            placeholder
+            return placeholder;
         }
-        (None, None) => {
+        (false, false) => {
             report.error(
                 fields.pos(),
                 format!(
-                    "rule `{}` has neither `metric` nor `expr`; add the metric to watch, \
-                     such as `metric: retention.churnRate`",
-                    raw.id
+                    "{} has neither `metric` nor `expr`; add the metric to watch, such as \
+                     `metric: retention.churnRate`",
+                    rule_subject(raw)
                 ),
             );
-            placeholder
+            return placeholder;
         }
-        (Some(metric), None) => {
+        _ => {}
+    }
+    match (&raw.metric, &raw.expr) {
+        (Some(metric), _) => {
             if metric.trim().is_empty() {
                 report.error(
                     fields.value_pos("metric"),
@@ -188,17 +203,20 @@ fn check_value_source(raw: &RawRule, fields: Fields<'_>, report: &mut Report<'_>
             }
             ValueSource::Metric(metric.trim().to_string())
         }
-        (None, Some(text)) => match Expr::parse(text) {
+        (None, Some(text)) => match Expr::parse_rule_value(text) {
             Ok(expr) => ValueSource::Expr(expr),
-            Err(error) => {
-                let pos = fields.scalar("expr").map_or_else(
-                    || fields.value_pos("expr"),
-                    |scalar| report.pos_in_scalar(scalar, error.offset),
-                );
-                report.error(pos, format!("`expr`: {}", error.message));
+            Err(errors) => {
+                for error in errors {
+                    let pos = fields.scalar("expr").map_or_else(
+                        || fields.value_pos("expr"),
+                        |scalar| report.pos_in_scalar(scalar, error.offset),
+                    );
+                    report.error(pos, format!("`expr`: {}", error.message));
+                }
                 placeholder
             }
         },
+        (None, None) => placeholder,
     }
 }
 
@@ -216,13 +234,13 @@ fn check_conditions(
     let warning = parse(&raw.warning, "warning");
     let recovery = parse(&raw.recovery, "recovery");
 
-    if raw.critical.is_none() && raw.warning.is_none() {
+    if !fields.written("critical") && !fields.written("warning") {
         report.error(
             fields.pos(),
             format!(
-                "rule `{}` has neither `critical` nor `warning`; add at least one, such as \
+                "{} has neither `critical` nor `warning`; add at least one, such as \
                  `critical: \"> 5\"`",
-                raw.id
+                rule_subject(raw)
             ),
         );
     }
@@ -244,35 +262,42 @@ fn check_conditions(
 }
 
 fn check_change(raw: &RawChange, fields: Fields<'_>, report: &mut Report<'_>) -> Option<Change> {
-    let vs = values::positive_duration(&raw.vs, fields.value_pos("vs"), "change.vs", report)?;
-    let mode = match raw.mode {
+    let vs = required(raw.vs.as_ref(), fields, "vs", "`change`", report);
+    let mode = required(raw.mode, fields, "as", "`change`", report);
+    let pos = fields.value_pos("vs");
+    let vs = values::positive_duration(vs?, pos, "change.vs", values::TEN_YEARS, report);
+    let mode = match mode? {
         RawChangeMode::Percent => ChangeMode::Percent,
         RawChangeMode::Absolute => ChangeMode::Absolute,
     };
-    Some(Change { vs, mode })
+    Some(Change { vs: vs?, mode })
 }
 
+/// `window`: exactly one aggregate. Which ones are written is read from the file, since a
+/// count that failed to read is absent from `raw`.
 fn check_window(raw: &RawWindow, fields: Fields<'_>, report: &mut Report<'_>) -> Option<Window> {
-    let given: Vec<(&str, Aggregate, u32)> = [
+    let aggregates = [
         ("avg", Aggregate::Avg, raw.avg),
         ("min", Aggregate::Min, raw.min),
         ("max", Aggregate::Max, raw.max),
         ("sum", Aggregate::Sum, raw.sum),
-    ]
-    .into_iter()
-    .filter_map(|(key, aggregate, points)| points.map(|points| (key, aggregate, points)))
-    .collect();
+    ];
+    let written: Vec<_> = aggregates
+        .into_iter()
+        .filter(|(key, ..)| fields.has(key))
+        .collect();
 
-    let &[(key, aggregate, points)] = given.as_slice() else {
-        let message = if given.is_empty() {
+    let &[(key, aggregate, points)] = written.as_slice() else {
+        let message = if written.is_empty() {
             "`window` needs one of `avg`, `min`, `max` or `sum`, such as `{ avg: 3 }`".to_string()
         } else {
-            let keys: Vec<String> = given.iter().map(|(key, ..)| format!("`{key}`")).collect();
+            let keys: Vec<String> = written.iter().map(|(key, ..)| format!("`{key}`")).collect();
             format!("`window` has {}; keep only one", keys.join(" and "))
         };
         report.error(fields.pos(), message);
         return None;
     };
+    let points = points?;
     if !(1..=MAX_DATAPOINTS).contains(&points) {
         report.error(
             fields.value_pos(key),
@@ -315,14 +340,13 @@ pub fn check_label_names(labels: Option<Fields<'_>>, report: &mut Report<'_>) {
     };
     for key in mapping.keys() {
         let name = key.as_str();
-        let valid = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-        if !valid {
+        if !values::is_name(name) {
             report.error(
                 report.scalar_pos(key),
-                format!("label name `{name}` may only contain letters, digits, `_`, `.` and `-`"),
+                format!(
+                    "label name `{name}` is not valid: {}",
+                    values::ID_CHARACTERS
+                ),
             );
         }
     }
@@ -333,4 +357,35 @@ pub fn label_values(raw: &BTreeMap<String, ScalarText>) -> BTreeMap<String, Stri
     raw.iter()
         .map(|(key, value)| (key.clone(), value.0.clone()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::json_schema;
+    use crate::config::yaml::closest;
+
+    /// `Fields::written` takes a key close to a needed one for a misspelling of it, which
+    /// only holds while no other field of the same mapping is that close.
+    #[test]
+    fn no_field_is_close_to_a_needed_field_beside_it() {
+        let schema = json_schema();
+        let cases = [
+            ("Rule", &["metric", "expr", "critical", "warning"][..]),
+            ("Source", &["file", "http"][..]),
+            ("SilenceMatch", &["rule", "labels"][..]),
+        ];
+        for (definition, needed) in cases {
+            let fields: Vec<&str> = schema["$defs"][definition]["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            for key in needed {
+                for field in fields.iter().filter(|field| *field != key) {
+                    assert_eq!(closest(field, &[key]), None, "{field} is close to {key}");
+                }
+            }
+        }
+    }
 }

@@ -97,8 +97,10 @@ impl RuleSettings {
         {
             settings.for_clause = clause;
         }
+        let field = format!("{prefix}flapping");
         if let Some(flapping) = written.flapping
-            && let Some(flapping) = values::flapping(flapping, fields.value_pos("flapping"), report)
+            && let Some(flapping) =
+                values::flapping(flapping, fields.present("flapping"), &field, report)
         {
             settings.flapping = flapping;
         }
@@ -112,7 +114,7 @@ pub fn check_defaults(node: Option<&Node>, report: &mut Report<'_>) -> RuleSetti
     let Some(node) = node else {
         return built_in;
     };
-    let Some(raw) = report.deserialize::<RawDefaults>(node, "`defaults`", "defaults.") else {
+    let Some(raw) = report.read::<RawDefaults>(node, "`defaults`", "defaults.") else {
         return built_in;
     };
     let written = WrittenSettings {
@@ -133,7 +135,7 @@ pub fn check_source_health(node: Option<&Node>, report: &mut Report<'_>) -> Sour
         return health;
     };
     let what = "`source_health`";
-    let Some(raw) = report.deserialize::<RawSourceHealth>(node, what, "source_health.") else {
+    let Some(raw) = report.read::<RawSourceHealth>(node, what, "source_health.") else {
         return health;
     };
     let fields = Fields::new(node);

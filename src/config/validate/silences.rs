@@ -1,34 +1,41 @@
 //! `silences`: which rules they cover, and when.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use marked_yaml::Node;
 
 use super::report::Report;
+use super::required;
 use super::rules::{SOURCE_HEALTH_PREFIX, check_label_names, label_values};
-use crate::config::raw::RawSilence;
+use crate::config::raw::{RawSilence, RawSilenceMatch};
 use crate::config::yaml::{Fields, Pos, closest};
 use crate::config::{Silence, SilenceMatcher};
 
-/// The rule ids a silence may name: the rules in the file, and one source-health rule per
-/// source. Read from the file's nodes, so that a rule with an error elsewhere still counts.
+/// The rules a silence may match: those in the file, and one source-health rule per
+/// source, by id and labels. Read from the file's nodes, so that a rule with an error
+/// elsewhere still counts.
 #[derive(Debug, Default)]
-pub struct KnownIds {
+pub struct KnownRules {
     ids: BTreeSet<String>,
+    /// The id, if it has one, and the labels of each rule.
+    labels: Vec<(Option<String>, BTreeMap<String, String>)>,
 }
 
-impl KnownIds {
-    /// The ids of `rules` and of the health rules of `sources`.
-    pub fn new(rules: &[&Node], sources: &[&Node]) -> KnownIds {
+impl KnownRules {
+    /// The rules of `rules`, and the health rules of `sources`.
+    pub fn new(rules: &[&Node], sources: &[&Node]) -> KnownRules {
         let id_of = |node: &&Node| Fields::new(node).scalar("id").map(|id| id.to_string());
-        let rule_ids = rules.iter().filter_map(id_of);
-        let health_ids = sources
-            .iter()
-            .filter_map(id_of)
-            .map(|id| format!("{SOURCE_HEALTH_PREFIX}:{id}"));
-        KnownIds {
-            ids: rule_ids.chain(health_ids).collect(),
+        let rule_labels = rules.iter().map(|node| (id_of(node), labels_of(node)));
+        // The engine gives each source-health rule the label `source`.
+        let health_labels = sources.iter().filter_map(id_of).map(|id| {
+            let labels = BTreeMap::from([("source".to_string(), id.clone())]);
+            (Some(format!("{SOURCE_HEALTH_PREFIX}:{id}")), labels)
+        });
+        let labels: Vec<_> = rule_labels.chain(health_labels).collect();
+        KnownRules {
+            ids: labels.iter().filter_map(|(id, _)| id.clone()).collect(),
+            labels,
         }
     }
 
@@ -40,73 +47,108 @@ impl KnownIds {
         let ids: Vec<&str> = self.ids.iter().map(String::as_str).collect();
         closest(id, &ids)
     }
+
+    /// Does some rule, the one with id `rule_id` if given, carry all of `wanted`?
+    fn any_carries(&self, rule_id: Option<&str>, wanted: &BTreeMap<String, String>) -> bool {
+        self.labels.iter().any(|(id, labels)| {
+            rule_id.is_none_or(|rule_id| id.as_deref() == Some(rule_id))
+                && wanted
+                    .iter()
+                    .all(|(name, value)| labels.get(name) == Some(value))
+        })
+    }
+}
+
+/// The labels of a rule node whose values are plain values, as the text written.
+fn labels_of(node: &Node) -> BTreeMap<String, String> {
+    let Some(labels) = Fields::new(node).value("labels").and_then(Node::as_mapping) else {
+        return BTreeMap::new();
+    };
+    labels
+        .iter()
+        .filter_map(|(name, value)| Some((name.to_string(), value.as_scalar()?.to_string())))
+        .collect()
 }
 
 /// Checks every silence.
-pub fn check_silences(items: &[&Node], known: &KnownIds, report: &mut Report<'_>) -> Vec<Silence> {
+pub fn check_silences(
+    items: &[&Node],
+    known: &KnownRules,
+    report: &mut Report<'_>,
+) -> Vec<Silence> {
     items
         .iter()
         .filter_map(|node| {
-            let raw = report.deserialize::<RawSilence>(node, "this silence", "")?;
+            let raw = report.read::<RawSilence>(node, "this silence", "")?;
             check_silence(raw, Fields::new(node), known, report)
         })
         .collect()
 }
 
+/// Every part is checked even when another has an error, so that all are found at once.
 fn check_silence(
     raw: RawSilence,
     fields: Fields<'_>,
-    known: &KnownIds,
+    known: &KnownRules,
     report: &mut Report<'_>,
 ) -> Option<Silence> {
-    let matcher = check_matcher(&raw, fields.present("match"), known, report);
-    let starts_at = match &raw.starts {
-        Some(text) => Some(time(text, fields.value_pos("starts"), "starts", report)?),
-        None => None,
-    };
-    let until = time(&raw.until, fields.value_pos("until"), "until", report)?;
-    if let Some(starts_at) = starts_at
+    let what = "this silence";
+    let matcher = required(raw.matcher.as_ref(), fields, "match", what, report)
+        .and_then(|matcher| check_matcher(matcher, fields.present("match"), known, report));
+    let starts_at = raw
+        .starts
+        .as_deref()
+        .map(|text| time(text, fields.value_pos("starts"), "starts", report));
+    let until_text = required(raw.until.as_deref(), fields, "until", what, report);
+    let until = until_text.and_then(|text| time(text, fields.value_pos("until"), "until", report));
+    if let (Some(Some(starts_at)), Some(until)) = (starts_at, until)
         && until <= starts_at
     {
         report.error(
             fields.value_pos("until"),
             format!(
                 "`until` ({}) must be after `starts` ({})",
-                raw.until.trim(),
+                until_text.unwrap_or_default().trim(),
                 raw.starts.as_deref().unwrap_or_default().trim()
             ),
         );
     }
-    if raw.reason.trim().is_empty() {
+    let reason = required(raw.reason.as_deref(), fields, "reason", what, report);
+    if reason.is_some_and(|reason| reason.trim().is_empty()) {
         report.error(
             fields.value_pos("reason"),
             "`reason` is empty; say why the rules are silenced",
         );
     }
+    let starts_at = match starts_at {
+        Some(time) => Some(time?),
+        None => None,
+    };
     Some(Silence {
         matcher: matcher?,
         starts_at,
-        until,
-        reason: raw.reason.trim().to_string(),
+        until: until?,
+        reason: reason?.trim().to_string(),
     })
 }
 
 fn check_matcher(
-    raw: &RawSilence,
+    raw: &RawSilenceMatch,
     fields: Fields<'_>,
-    known: &KnownIds,
+    known: &KnownRules,
     report: &mut Report<'_>,
 ) -> Option<SilenceMatcher> {
-    let rule_id = raw.matcher.rule.as_deref().map(str::trim);
-    let labels = raw
-        .matcher
-        .labels
-        .as_ref()
-        .map(label_values)
-        .unwrap_or_default();
+    let rule_id = raw.rule.as_deref().map(str::trim);
+    let labels = raw.labels.as_ref().map(label_values).unwrap_or_default();
     check_label_names(fields.nested("labels"), report);
 
-    if rule_id.is_none() && labels.is_empty() {
+    // What is written is read from the file, since a field that failed to read is absent
+    // from `raw`, and a misspelt one has its own error. `labels: {}` matches every rule.
+    let labels_written = match fields.value("labels") {
+        Some(labels) => labels.as_mapping().is_none_or(|labels| !labels.is_empty()),
+        None => fields.written("labels"),
+    };
+    if !fields.written("rule") && !labels_written {
         report.error(
             fields.pos(),
             "a silence must match a `rule` or at least one label, such as \
@@ -128,11 +170,37 @@ fn check_matcher(
                  id, or `{SOURCE_HEALTH_PREFIX}:<source id>`"
             ),
         );
+    } else if !labels.is_empty() && !known.any_carries(rule_id, &labels) {
+        report.error(
+            fields.value_pos("labels"),
+            format!(
+                "the silence matches {}, which no {}; silences match rules by their `labels`, \
+                 and each source-health rule carries the label `source` with its source id",
+                describe_labels(&labels),
+                match rule_id {
+                    Some(id) => format!("rule `{id}` carries"),
+                    None => "rule carries".to_string(),
+                }
+            ),
+        );
     }
     Some(SilenceMatcher {
         rule_id: rule_id.map(str::to_string),
         labels,
     })
+}
+
+/// `the label `team: growth``, or `the labels `team: growth` and `tier: 1``.
+fn describe_labels(labels: &BTreeMap<String, String>) -> String {
+    let pairs: Vec<String> = labels
+        .iter()
+        .map(|(name, value)| format!("`{name}: {value}`"))
+        .collect();
+    match pairs.as_slice() {
+        [one] => format!("the label {one}"),
+        [init @ .., last] => format!("the labels {} and {last}", init.join(", ")),
+        [] => "no label".to_string(),
+    }
 }
 
 fn time(text: &str, pos: Pos, field: &str, report: &mut Report<'_>) -> Option<DateTime<Utc>> {

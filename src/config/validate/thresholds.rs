@@ -1,9 +1,11 @@
 //! Whether a rule's conditions make sense together: a warning less strict than the
 //! critical, and a recovery on the other side of the firing ranges.
 //!
-//! Each condition is read as the set of values where it holds. `==` and `!=` have no
-//! direction, so the order of a warning against a critical is only checked between
-//! directional conditions; a recovery is checked against every firing condition.
+//! Each condition is read as the set of values where it holds. The critical condition is
+//! checked first, so a warning is unreachable exactly when its set lies inside the
+//! critical's; that is decided for every pair of operators, `==` and `!=` included. Only
+//! directional conditions have an order, so only they are told which way to move the
+//! threshold. A recovery is checked against every firing condition.
 
 use crate::config::{Comparison, Condition};
 
@@ -104,6 +106,17 @@ impl Range {
         }
     }
 
+    /// Is every value of `inner` also in `self`?
+    fn covers(self, inner: Range) -> bool {
+        match (self, inner) {
+            (outer, Range::Exactly(t)) => outer.contains(t),
+            (outer, Range::Except(t)) => outer == Range::Except(t),
+            (Range::Except(t), inner) => !inner.contains(t),
+            (Range::Exactly(_), _) => false,
+            (outer, inner) => inner.within(outer),
+        }
+    }
+
     /// The condition that holds exactly where this one does not.
     fn complement(self) -> Condition {
         let (comparison, threshold) = match self {
@@ -141,7 +154,12 @@ fn points_up(range: Range) -> Option<bool> {
 pub fn warning_problem(critical: &Condition, warning: &Condition) -> Option<String> {
     let (c, w) = (Range::of(critical), Range::of(warning));
     let (Some(c_up), Some(w_up)) = (points_up(c), points_up(w)) else {
-        return None;
+        return c.covers(w).then(|| {
+            format!(
+                "warning `{warning}` can never be reached: wherever it holds, critical \
+                 `{critical}` holds too, and the critical level wins"
+            )
+        });
     };
     if c_up != w_up {
         return Some(format!(
@@ -221,6 +239,47 @@ mod tests {
         assert!(message.contains("opposite directions"), "{message}");
         assert_eq!(warning_problem(&c("== 0"), &c("> 100")), None);
         assert_eq!(warning_problem(&c("> 5"), &c("!= 1")), None);
+    }
+
+    #[test]
+    fn an_equality_warning_inside_the_critical_is_a_problem() {
+        let unreachable = [
+            ("!= 0", "> 10"),
+            ("!= 0", "< -1"),
+            ("!= 0", "== 3"),
+            ("!= 0", "!= 0"),
+            ("> 5", "== 6"),
+            (">= 5", "== 5"),
+            ("== 5", "== 5"),
+            ("< 0", "== -1"),
+        ];
+        for (critical, warning) in unreachable {
+            let message = warning_problem(&c(critical), &c(warning))
+                .unwrap_or_else(|| panic!("{critical} / {warning} is not flagged"));
+            assert!(message.contains("can never be reached"), "{message}");
+        }
+    }
+
+    #[test]
+    fn an_equality_warning_with_values_of_its_own_is_not_a_problem() {
+        let reachable = [
+            ("!= 0", ">= 0"),
+            ("!= 0", "<= 0"),
+            ("!= 0", "== 0"),
+            ("!= 0", "!= 1"),
+            ("> 5", "== 5"),
+            ("== 5", "== 6"),
+            ("== 5", "!= 5"),
+            ("== 5", "> 4"),
+            ("> 5", "!= 6"),
+        ];
+        for (critical, warning) in reachable {
+            assert_eq!(
+                warning_problem(&c(critical), &c(warning)),
+                None,
+                "{critical} / {warning}"
+            );
+        }
     }
 
     #[test]

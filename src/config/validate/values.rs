@@ -7,7 +7,7 @@ use super::report::Report;
 use crate::config::raw::{
     ConditionText, DurationOrOff, DurationText, ForText, RawFlapping, RawMissing, RenotifyMax,
 };
-use crate::config::yaml::Pos;
+use crate::config::yaml::{Fields, Pos};
 use crate::config::{Condition, Flapping, ForClause, MissingData};
 
 /// The most datapoints `for` and `window` may look back over.
@@ -19,29 +19,60 @@ pub const DEFAULT_FLAPPING: Flapping = Flapping {
     evaluations: 10,
 };
 
+/// What ids and label names may be made of.
+pub const ID_CHARACTERS: &str = "use only ASCII letters, digits, `_`, `.` and `-`";
+
+/// Is `name` made of the characters ids and label names may use? They name things in
+/// notification attributes, URLs and shell commands, where ASCII travels best.
+pub fn is_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
 /// Checks that `id` is made of the characters ids may use.
 pub fn check_id(id: &str, kind: &str, pos: Pos, report: &mut Report<'_>) -> bool {
-    let valid = !id.is_empty()
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    if !valid {
-        report.error(
-            pos,
-            format!(
-                "{kind} id `{id}` may only contain letters, digits, `_`, `.` and `-`, and \
-                 cannot be empty"
-            ),
-        );
+    let problem = if id.is_empty() {
+        Some(format!("the {kind} id is empty; {ID_CHARACTERS}"))
+    } else if !is_name(id) {
+        Some(format!("{kind} id `{id}` is not valid: {ID_CHARACTERS}"))
+    } else {
+        None
+    };
+    let valid = problem.is_none();
+    if let Some(message) = problem {
+        report.error(pos, message);
     }
     valid
 }
 
-/// Parses a duration such as `30s`, `6h` or `1h 30m`.
+/// The longest a duration may be, and how it is written in messages.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    /// The longest allowed.
+    pub max: Duration,
+    /// `max` as a user would write it.
+    pub written: &'static str,
+}
+
+/// humantime's year, 365.25 days.
+const YEAR: Duration = Duration::from_secs(31_557_600);
+
+/// The longest duration a field takes unless it has a tighter limit: ten years. A longer
+/// one is a typo, and times that far from now overflow the date arithmetic of the engine
+/// and the store.
+pub const TEN_YEARS: Limit = Limit {
+    max: Duration::from_secs(10 * YEAR.as_secs()),
+    written: "10y",
+};
+
+/// Parses a duration such as `30s`, `6h` or `1h 30m`, of at most `limit`.
 pub fn duration(
     text: &DurationText,
     pos: Pos,
     field: &str,
+    limit: Limit,
     report: &mut Report<'_>,
 ) -> Option<Duration> {
     if text.0.trim().is_empty() {
@@ -52,6 +83,17 @@ pub fn duration(
         return None;
     }
     match humantime::parse_duration(text.0.trim()) {
+        Ok(duration) if duration > limit.max => {
+            report.error(
+                pos,
+                format!(
+                    "`{field}` is `{}`; it can be at most `{}`",
+                    text.0.trim(),
+                    limit.written
+                ),
+            );
+            None
+        }
         Ok(duration) => Some(duration),
         Err(error) => {
             report.error(
@@ -67,14 +109,15 @@ pub fn duration(
     }
 }
 
-/// Parses a duration that must be longer than zero.
+/// Parses a duration that must be longer than zero, and at most `limit`.
 pub fn positive_duration(
     text: &DurationText,
     pos: Pos,
     field: &str,
+    limit: Limit,
     report: &mut Report<'_>,
 ) -> Option<Duration> {
-    let duration = duration(text, pos, field, report)?;
+    let duration = duration(text, pos, field, limit, report)?;
     if duration.is_zero() {
         report.error(pos, format!("`{field}` must be longer than zero"));
         return None;
@@ -92,7 +135,7 @@ pub fn renotify(
     if text.0.trim() == "off" {
         return Some(None);
     }
-    let duration = duration(&DurationText(text.0.clone()), pos, field, report)?;
+    let duration = duration(&DurationText(text.0.clone()), pos, field, TEN_YEARS, report)?;
     if duration.is_zero() {
         report.error(
             pos,
@@ -175,9 +218,12 @@ fn parse_for_clause(text: &str) -> Result<ForClause, String> {
 }
 
 /// `flapping`: `Some(None)` for `off`.
+/// `fields` are those of the `flapping` value, to place each error at its key; `field`
+/// names it in messages.
 pub fn flapping(
     value: &RawFlapping,
-    pos: Pos,
+    fields: Fields<'_>,
+    field: &str,
     report: &mut Report<'_>,
 ) -> Option<Option<Flapping>> {
     let RawFlapping::Detect(settings) = value else {
@@ -191,27 +237,30 @@ pub fn flapping(
         max_changes,
         evaluations,
     } = flapping;
-    let problem = if !(2..=MAX_DATAPOINTS).contains(&evaluations) {
-        Some(format!(
-            "`flapping.evaluations` must be from 2 to {MAX_DATAPOINTS}, not {evaluations}"
-        ))
-    } else if max_changes == 0 || max_changes >= evaluations {
-        Some(format!(
-            "`flapping.changes` must be from 1 to {} (less than `evaluations`, {evaluations}), \
-             not {max_changes}: {evaluations} evaluations hold at most {} changes",
-            evaluations - 1,
-            evaluations - 1
-        ))
-    } else {
-        None
-    };
-    match problem {
-        Some(message) => {
-            report.error(pos, message);
-            None
-        }
-        None => Some(Some(flapping)),
+    let evaluations_fit = (2..=MAX_DATAPOINTS).contains(&evaluations);
+    if !evaluations_fit {
+        report.error(
+            fields.value_pos("evaluations"),
+            format!("`{field}.evaluations` must be from 2 to {MAX_DATAPOINTS}, not {evaluations}"),
+        );
     }
+    // Without a valid `evaluations` there is no upper bound to hold `changes` to.
+    let changes_fit = max_changes > 0 && (!evaluations_fit || max_changes < evaluations);
+    if !changes_fit {
+        let message = if evaluations_fit {
+            format!(
+                "`{field}.changes` must be from 1 to {} (less than `evaluations`, \
+                 {evaluations}), not {max_changes}: {evaluations} evaluations hold at most {} \
+                 changes",
+                evaluations - 1,
+                evaluations - 1
+            )
+        } else {
+            format!("`{field}.changes` must be at least 1, not {max_changes}")
+        };
+        report.error(fields.value_pos("changes"), message);
+    }
+    (evaluations_fit && changes_fit).then_some(Some(flapping))
 }
 
 /// A threshold condition such as `> 5`.
