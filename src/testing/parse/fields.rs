@@ -8,7 +8,7 @@ use marked_yaml::Node;
 use marked_yaml::types::MarkedScalarNode;
 
 use crate::config::Report;
-use crate::config::yaml::{self, Fields, Pos, closest};
+use crate::config::yaml::{self, Fields, Pos};
 use crate::testing::series::MAX_STEPS;
 
 /// The longest interval between two steps. Rules run every few minutes to every day; this
@@ -26,19 +26,12 @@ pub fn check_keys(fields: Fields<'_>, allowed: &[&str], what: &str, report: &mut
         if allowed.contains(&key.as_str()) {
             continue;
         }
-        let suggestion = closest(key.as_str(), allowed)
-            .map(|name| format!(" (did you mean `{name}`?)"))
-            .unwrap_or_default();
-        let list = allowed
-            .iter()
-            .map(|name| format!("`{name}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
         report.error(
             report.scalar_pos(key),
             format!(
-                "unknown field `{}` in {what}{suggestion}; the allowed fields are {list}",
-                key.as_str()
+                "unknown field `{}` in {what}{}",
+                key.as_str(),
+                yaml::suggest_and_list(key.as_str(), allowed)
             ),
         );
     }
