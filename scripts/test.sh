@@ -4,7 +4,7 @@
 #
 #   1. installs the Python tools of infra/requirements.txt into .venv (once; again when the
 #      file changes): moto server, cfn-lint, checkov, cargo-lambda;
-#   2. checks formatting and clippy;
+#   2. checks formatting and clippy, the fuzz targets included;
 #   3. starts moto server on a free loopback port, runs every Rust test against it, and
 #      stops it on exit, whatever happened;
 #   4. lints template.yaml with cfn-lint and checkov;
@@ -33,9 +33,15 @@ export PATH="$venv/bin:$PATH"
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
+
+step "fuzz targets: clippy (they compile; fuzzing itself is fuzz/README.md)"
+# The main target folder, so that the dependencies checked by the step above are reused.
+CARGO_TARGET_DIR="$root/target" cargo clippy --locked --manifest-path fuzz/Cargo.toml --bins \
+    -- -D warnings
 
 step "moto server"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
