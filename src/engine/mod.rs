@@ -32,6 +32,7 @@
 //! - Resolves go through silences; every other kind waits for the silence to end.
 //! - Reminders are counted per incident: the count starts over with each `firing`. An
 //!   escalation or downgrade restarts the interval, not the count.
+//! - A `change` baseline older than T minus twice `vs` is missing rather than compared.
 //! - A percent `change` is in `%` whatever the metric's unit.
 //! - Removing a rule from the config closes its open alert with a resolve.
 
@@ -65,7 +66,8 @@ use source_health::SourceRule;
 pub type RuleStates = BTreeMap<String, RuleState>;
 
 /// For each `change.vs` offset in the config, the stored snapshot nearest at or before
-/// `T - vs`, when there is one.
+/// `T - vs`, when there is one. The engine reads its `taken_at`, and treats a baseline
+/// older than `T - 2·vs` as missing.
 pub type Baselines = BTreeMap<Duration, Snapshot>;
 
 /// Everything one evaluation reads.

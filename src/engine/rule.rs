@@ -27,7 +27,7 @@ pub(super) fn evaluate(
 
     state.datapoints.push_back(Datapoint {
         at,
-        value: value::sample(rule, input.snapshot, input.baselines),
+        value: value::sample(rule, input.snapshot, input.baselines, at),
         level: None,
         state: state.state,
     });
