@@ -23,7 +23,13 @@
 //!
 //! - A missing value never brings a firing rule back to ok. Under `missing` the rule
 //!   keeps its level until its whole window is missing, and then has no data; with a
-//!   recovery condition, only a value that meets it recovers.
+//!   recovery condition, only a value that meets it recovers. Under `ignore` a run without
+//!   a value is skipped for the rule, and takes no slot in M of N or in a window.
+//! - A rule held open by its recovery line fires at the level its value still breaches,
+//!   never above the one it fired at, else at its least severe level: a lower value never
+//!   leaves it at a higher level than a higher value would.
+//! - A threshold changed in the config applies at once to the stored datapoints: their
+//!   levels are recounted from their values.
 //! - A no_data notice is sent whenever subscribers were told the rule fires, even if the
 //!   rule does not ask for no_data, so that nobody trusts a stale alert. It goes at the
 //!   level they were told, else at the rule's most severe level; a flapping notice does too
@@ -33,6 +39,7 @@
 //! - Reminders are counted per incident: the count starts over with each `firing`. An
 //!   escalation or downgrade restarts the interval, not the count.
 //! - A `change` baseline older than T minus twice `vs` is missing rather than compared.
+//! - A source-health rule resolves on the first run in which its source succeeds.
 //! - A percent `change` is in `%` whatever the metric's unit.
 //! - Removing a rule from the config closes its open alert with a resolve.
 

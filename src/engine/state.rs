@@ -33,6 +33,11 @@ pub struct RuleState {
     /// When the last incident ended, from firing back to ok.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved_at: Option<DateTime<Utc>>,
+    /// A fingerprint of the rule settings the stored levels were counted with, so that a
+    /// change to the conditions in the config recounts them. `None` in states stored
+    /// before it was kept, which are recounted once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counted_with: Option<u64>,
     /// Whether the rule is flapping: its flapping notice is due or sent, and nothing else
     /// is sent until it has held one state for the flapping window.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -66,6 +71,7 @@ impl RuleState {
             active_at: None,
             fired_at: None,
             resolved_at: None,
+            counted_with: None,
             flapping: false,
             notified: Notified::Ok,
             last_sent_at: None,
@@ -76,11 +82,10 @@ impl RuleState {
     }
 
     /// The state to evaluate at `at`, carried over from this one: everything as it was,
-    /// with room for one more datapoint and only the last `keep - 1` of the current ones,
-    /// so that after the push the rule holds `keep`. One allocation, instead of a clone
-    /// that a push would grow again.
-    pub(super) fn carry_over(&self, at: DateTime<Utc>, keep: usize) -> RuleState {
-        let kept = self.datapoints.len().min(keep.saturating_sub(1));
+    /// with only the last `kept` of the current datapoints and room for one more. One
+    /// allocation, instead of a clone that a push would grow again.
+    pub(super) fn carry_over(&self, at: DateTime<Utc>, kept: usize) -> RuleState {
+        let kept = self.datapoints.len().min(kept);
         let mut datapoints = VecDeque::with_capacity(kept + 1);
         datapoints.extend(self.datapoints.range(self.datapoints.len() - kept..));
         RuleState {
@@ -90,6 +95,7 @@ impl RuleState {
             active_at: self.active_at,
             fired_at: self.fired_at,
             resolved_at: self.resolved_at,
+            counted_with: self.counted_with,
             flapping: self.flapping,
             notified: self.notified,
             last_sent_at: self.last_sent_at,
@@ -151,7 +157,9 @@ pub struct Datapoint {
     /// The level the datapoint counts as in M of N, after the missing-data policy: the
     /// level of the rule's value (the aggregate, for a `window` rule), the policy's level
     /// for a missing value under `breaching` or `not_breaching`, and `None` for a missing
-    /// value under `missing` or `ignore`, which does not count.
+    /// value under `missing`, which does not count. They are recounted when the rule's
+    /// conditions change in the config (see [`RuleState::counted_with`]). A source-health
+    /// rule's datapoint is at its configured level when the source failed, else ok.
     pub level: Option<Level>,
     /// The rule's state after this evaluation, for flapping detection.
     #[serde(default = "ok_state")]
