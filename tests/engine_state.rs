@@ -97,11 +97,13 @@ fn the_stored_state_round_trips_through_serde_json() {
         .build();
     let mut config = config(vec![rule]);
     config.sources = vec![source("billing")];
+    config.silences = vec![silence_rule("churn", Some(at(minutes(15))), at(hours(1)))];
     let mut h = Harness::new(config);
     h.evaluate(h.failure("billing", "timed out"));
     for value in [6.0, 6.0, 4.5, 6.0] {
         h.evaluate(h.metrics(&[(METRIC, value)]));
     }
+    assert!(h.states["churn"].silenced_while_open);
 
     let json = serde_json::to_string(&h.states).unwrap();
     let restored: RuleStates = serde_json::from_str(&json).unwrap();

@@ -6,6 +6,8 @@
 //! state moves but `notified` does not, and the first evaluation after it sends whatever
 //! the difference is by then: `firing` for a rule that started firing meanwhile,
 //! `resolved` for an alert that recovered meanwhile, nothing for one that came and went.
+//! A silence also remembers that it covered an open alert, so that its end says the alert
+//! still fires even when nothing changed.
 
 use std::time::Duration;
 
@@ -48,8 +50,10 @@ pub(super) struct Decision {
 /// Decides the notification this evaluation sends, and records it as sent in `state`.
 ///
 /// A resolve is sent even while a silence matches, because it closes an alert that
-/// subscribers saw. Every other kind waits for the silence to end. `is_silenced` is only
-/// called when something would be sent, since most evaluations send nothing.
+/// subscribers saw. Every other kind waits for the silence to end, and an open alert
+/// that a silence covered is re-sent then as a reminder, even if nothing changed. So
+/// `is_silenced` is called only when something would be sent or an alert is open, which
+/// most evaluations of most rules are not.
 pub(super) fn decide(
     state: &mut RuleState,
     policy: &Policy,
@@ -62,29 +66,30 @@ pub(super) fn decide(
         // Data that returns breaching is not yet news: the no_data notice stands until the
         // rule fires or is ok, rather than being resolved and then fired a run later.
         AlertState::Pending if notified == Notified::NoData => Notified::NoData,
+        // No data is news only when the rule asks for it, or when it leaves subscribers
+        // with an alert that can no longer be confirmed.
+        AlertState::NoData if notified == Notified::Ok && !policy.notify_no_data => Notified::Ok,
         computed => Notified::of(computed),
     };
-
-    let kind = match (notified, target) {
-        _ if notified == target => {
-            if !is_reminder_due(state, policy, at) {
-                return None;
-            }
-            NotificationKind::Reminder
-        }
-        (_, Notified::Flapping) => NotificationKind::Flapping,
-        (Notified::Ok, Notified::NoData) if !policy.notify_no_data => return None,
-        // Sent even when the rule does not ask for no_data: subscribers who were told it
-        // fires must learn that the alert can no longer be confirmed.
-        (_, Notified::NoData) => NotificationKind::NoData,
-        (Notified::Warning, Notified::Critical) => NotificationKind::Escalated,
-        (Notified::Critical, Notified::Warning) => NotificationKind::Downgraded,
-        (_, Notified::Warning | Notified::Critical) => NotificationKind::Firing,
-        (_, Notified::Ok) => NotificationKind::Resolved,
-    };
-    if kind != NotificationKind::Resolved && is_silenced() {
+    let transition = (notified != target).then(|| transition_kind(notified, target));
+    let is_open = notified.firing_level().is_some();
+    if transition.is_none() && !is_open {
         return None;
     }
+
+    let kind = match transition {
+        Some(NotificationKind::Resolved) => NotificationKind::Resolved,
+        _ if is_silenced() => {
+            state.silenced_while_open |= is_open;
+            return None;
+        }
+        Some(kind) => kind,
+        // Sent whatever the reminder interval and cap say: an alert still firing when its
+        // silence ends is notified then, or subscribers would never hear of it again.
+        None if state.silenced_while_open => NotificationKind::Reminder,
+        None if is_reminder_due(state, policy, at) => NotificationKind::Reminder,
+        None => return None,
+    };
 
     let previous_level = notified.firing_level();
     let level = match kind {
@@ -106,6 +111,7 @@ pub(super) fn decide(
     };
     state.notified = target;
     state.last_sent_at = Some(at);
+    state.silenced_while_open = false;
     match kind {
         NotificationKind::Firing | NotificationKind::Resolved => state.reminders_sent = 0,
         NotificationKind::Reminder => state.reminders_sent += 1,
@@ -117,6 +123,20 @@ pub(super) fn decide(
         previous_level,
         incident_level,
     })
+}
+
+/// The notification that takes subscribers from believing `notified` to `target`.
+fn transition_kind(notified: Notified, target: Notified) -> NotificationKind {
+    match (notified, target) {
+        (_, Notified::Flapping) => NotificationKind::Flapping,
+        // Sent even when the rule does not ask for no_data: subscribers who were told it
+        // fires must learn that the alert can no longer be confirmed.
+        (_, Notified::NoData) => NotificationKind::NoData,
+        (Notified::Warning, Notified::Critical) => NotificationKind::Escalated,
+        (Notified::Critical, Notified::Warning) => NotificationKind::Downgraded,
+        (_, Notified::Warning | Notified::Critical) => NotificationKind::Firing,
+        (_, Notified::Ok) => NotificationKind::Resolved,
+    }
 }
 
 /// Is a reminder due for a rule whose subscribers already know it fires?

@@ -35,7 +35,8 @@
 //!   level they were told, else at the rule's most severe level; a flapping notice does too
 //!   when no datapoint in its window breaches.
 //! - A rule whose no_data (or flapping) notice was sent is resolved when it is ok again.
-//! - Resolves go through silences; every other kind waits for the silence to end.
+//! - Resolves go through silences; every other kind waits for the silence to end. An
+//!   alert still open when its silence ends is re-sent then, as a reminder.
 //! - Reminders are counted per incident: the count starts over with each `firing`. An
 //!   escalation or downgrade restarts the interval, not the count.
 //! - A `change` baseline older than T minus twice `vs` is missing rather than compared.

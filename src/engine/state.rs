@@ -45,6 +45,11 @@ pub struct RuleState {
     /// What subscribers were last told about the rule.
     #[serde(default)]
     pub notified: Notified,
+    /// Whether a silence has held back news of the rule's open alert since it was last
+    /// sent. The first evaluation after the silence then tells subscribers it still
+    /// fires, even when nothing changed meanwhile.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub silenced_while_open: bool,
     /// When the last notification about the rule was sent. Reminders count from it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_sent_at: Option<DateTime<Utc>>,
@@ -74,6 +79,7 @@ impl RuleState {
             counted_with: None,
             flapping: false,
             notified: Notified::Ok,
+            silenced_while_open: false,
             last_sent_at: None,
             reminders_sent: 0,
             incident_level: None,
@@ -98,6 +104,7 @@ impl RuleState {
             counted_with: self.counted_with,
             flapping: self.flapping,
             notified: self.notified,
+            silenced_while_open: self.silenced_while_open,
             last_sent_at: self.last_sent_at,
             reminders_sent: self.reminders_sent,
             incident_level: self.incident_level,
