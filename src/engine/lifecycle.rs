@@ -47,6 +47,33 @@ pub(super) struct Decision {
     pub incident_level: Option<Level>,
 }
 
+/// What subscribers would believe about a rule in `state`, after believing `previous`,
+/// were no silence or flapping holding notifications back.
+pub(super) fn told(previous: Notified, state: AlertState, notify_no_data: bool) -> Notified {
+    match state {
+        // Data that returns breaching is not yet news: the no_data notice stands until the
+        // rule fires or is ok, rather than being resolved and then fired a run later.
+        AlertState::Pending if previous == Notified::NoData => Notified::NoData,
+        // No data is news only when the rule asks for it, or when it leaves subscribers
+        // with an alert that can no longer be confirmed.
+        AlertState::NoData if previous == Notified::Ok && !notify_no_data => Notified::Ok,
+        computed => Notified::of(computed),
+    }
+}
+
+/// Records in the last datapoint what subscribers would believe after it, for flapping
+/// detection.
+pub(super) fn record_told(state: &mut RuleState, notify_no_data: bool) {
+    let len = state.datapoints.len();
+    let previous = match len.checked_sub(2) {
+        Some(index) => state.datapoints[index].told,
+        None => Notified::Ok,
+    };
+    if let Some(last) = state.datapoints.back_mut() {
+        last.told = told(previous, state.state, notify_no_data);
+    }
+}
+
 /// Decides the notification this evaluation sends, and records it as sent in `state`.
 ///
 /// A resolve is sent even while a silence matches, because it closes an alert that
@@ -60,16 +87,12 @@ pub(super) fn decide(
     is_silenced: impl FnOnce() -> bool,
     at: DateTime<Utc>,
 ) -> Option<Decision> {
+    settle_quietly(state);
     let notified = state.notified;
-    let target = match state.state {
-        _ if state.flapping => Notified::Flapping,
-        // Data that returns breaching is not yet news: the no_data notice stands until the
-        // rule fires or is ok, rather than being resolved and then fired a run later.
-        AlertState::Pending if notified == Notified::NoData => Notified::NoData,
-        // No data is news only when the rule asks for it, or when it leaves subscribers
-        // with an alert that can no longer be confirmed.
-        AlertState::NoData if notified == Notified::Ok && !policy.notify_no_data => Notified::Ok,
-        computed => Notified::of(computed),
+    let target = if state.flapping {
+        Notified::Flapping
+    } else {
+        told(notified, state.state, policy.notify_no_data)
     };
     let transition = (notified != target).then(|| transition_kind(notified, target));
     let is_open = notified.firing_level().is_some();
@@ -95,9 +118,12 @@ pub(super) fn decide(
     let level = match kind {
         NotificationKind::Resolved => Level::Ok,
         NotificationKind::NoData => previous_level.unwrap_or(policy.fallback_level),
-        NotificationKind::Flapping => {
-            flapping::notice_level(&state.datapoints, policy.flapping, policy.fallback_level)
-        }
+        NotificationKind::Flapping => flapping::notice_level(
+            &state.datapoints,
+            policy.flapping,
+            notified,
+            policy.fallback_level,
+        ),
         _ => target.firing_level().unwrap_or(policy.fallback_level),
     };
 
@@ -109,6 +135,9 @@ pub(super) fn decide(
             state.incident_level
         }
     };
+    if kind == NotificationKind::Flapping {
+        state.nothing_open_before_flapping = notified == Notified::Ok;
+    }
     state.notified = target;
     state.last_sent_at = Some(at);
     state.silenced_while_open = false;
@@ -136,6 +165,18 @@ fn transition_kind(notified: Notified, target: Notified) -> NotificationKind {
         (Notified::Critical, Notified::Warning) => NotificationKind::Downgraded,
         (_, Notified::Warning | Notified::Critical) => NotificationKind::Firing,
         (_, Notified::Ok) => NotificationKind::Resolved,
+    }
+}
+
+/// A flapping rule that settles after its notice went out while no alert was open leaves
+/// subscribers where they were before it, believing nothing is open: settling at ok
+/// sends nothing, and settling at a firing level sends `firing`.
+fn settle_quietly(state: &mut RuleState) {
+    if state.notified == Notified::Flapping && !state.flapping && state.nothing_open_before_flapping
+    {
+        state.notified = Notified::Ok;
+        state.nothing_open_before_flapping = false;
+        state.incident_level = None;
     }
 }
 

@@ -3,6 +3,7 @@
 use super::level::{self, Counting};
 use super::lifecycle::{self, Policy};
 use super::render::{self, About, Facts, Renderer, SPARKLINE_POINTS, Subject};
+use super::state::Notified;
 use super::transition::{self, Evidence, Exit};
 use super::{Datapoint, EvaluationInput, RuleState, flapping, silence, value};
 use crate::config::{ChangeMode, MissingData, Rule};
@@ -39,7 +40,7 @@ pub(super) fn evaluate(
             at,
             value: sample,
             level: None,
-            state: state.state,
+            told: Notified::Ok,
         });
         let value = value::rule_value(rule, &state.datapoints);
         let counted = level::datapoint_level(rule, value);
@@ -49,6 +50,7 @@ pub(super) fn evaluate(
             exit: exit(rule, counted, value),
         };
         transition::advance(&mut state, counted, evidence, at);
+        lifecycle::record_told(&mut state, rule.notify_no_data);
         flapping::update(&mut state, rule.flapping);
         value
     };

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use super::level::Counting;
 use super::lifecycle::{self, Policy};
 use super::render::{self, About, Facts, Renderer, SPARKLINE_POINTS, Subject};
+use super::state::Notified;
 use super::transition::{self, Evidence, Exit};
 use super::{Datapoint, EvaluationInput, RuleState, silence};
 use crate::config::{Source, SourceHealth};
@@ -80,7 +81,7 @@ pub(super) fn evaluate(
         at,
         value: None,
         level: Some(level),
-        state: state.state,
+        told: Notified::Ok,
     });
     let evidence = Evidence {
         for_clause: settings.for_clause,
@@ -88,6 +89,7 @@ pub(super) fn evaluate(
         exit: Exit::OnHealthyDatapoint,
     };
     transition::advance(&mut state, Counting::At(level), evidence, at);
+    lifecycle::record_told(&mut state, false);
 
     let policy = Policy {
         notify_no_data: false,

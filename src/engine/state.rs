@@ -33,15 +33,20 @@ pub struct RuleState {
     /// When the last incident ended, from firing back to ok.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved_at: Option<DateTime<Utc>>,
+    /// Whether the rule is flapping: its flapping notice is due or sent, and nothing else
+    /// is sent until what subscribers would be told has held for the flapping window.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flapping: bool,
     /// A fingerprint of the rule settings the stored levels were counted with, so that a
     /// change to the conditions in the config recounts them. `None` in states stored
     /// before it was kept, which are recounted once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counted_with: Option<u64>,
-    /// Whether the rule is flapping: its flapping notice is due or sent, and nothing else
-    /// is sent until it has held one state for the flapping window.
+    /// Whether the flapping notice went out while no alert was open. A rule that then
+    /// settles at ok closes nothing: a resolve would answer an alert nobody saw firing.
+    /// States stored before this was kept resolve on settling, as they used to.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub flapping: bool,
+    pub nothing_open_before_flapping: bool,
     /// What subscribers were last told about the rule.
     #[serde(default)]
     pub notified: Notified,
@@ -78,6 +83,7 @@ impl RuleState {
             resolved_at: None,
             counted_with: None,
             flapping: false,
+            nothing_open_before_flapping: false,
             notified: Notified::Ok,
             silenced_while_open: false,
             last_sent_at: None,
@@ -103,6 +109,7 @@ impl RuleState {
             resolved_at: self.resolved_at,
             counted_with: self.counted_with,
             flapping: self.flapping,
+            nothing_open_before_flapping: self.nothing_open_before_flapping,
             notified: self.notified,
             silenced_while_open: self.silenced_while_open,
             last_sent_at: self.last_sent_at,
@@ -119,7 +126,11 @@ impl RuleState {
 pub enum Notified {
     /// Nothing is open: never notified, or last told it resolved. A pending rule, or one
     /// whose no_data is not reported, also leaves subscribers here.
+    ///
+    /// Datapoints stored before they recorded what subscribers are told recorded the
+    /// rule's state instead, where `pending` is what subscribers see as ok.
     #[default]
+    #[serde(alias = "pending")]
     Ok,
     /// Told it fires at the warning level.
     Warning,
@@ -168,11 +179,10 @@ pub struct Datapoint {
     /// conditions change in the config (see [`RuleState::counted_with`]). A source-health
     /// rule's datapoint is at its configured level when the source failed, else ok.
     pub level: Option<Level>,
-    /// The rule's state after this evaluation, for flapping detection.
-    #[serde(default = "ok_state")]
-    pub state: AlertState,
-}
-
-fn ok_state() -> AlertState {
-    AlertState::Ok
+    /// What subscribers would believe about the rule after this evaluation, were no
+    /// silence or flapping holding notifications back: its state, with pending as ok, and
+    /// no_data as ok unless it is reported. Flapping detection counts the changes in it,
+    /// since a change subscribers would never hear of is no noise.
+    #[serde(rename = "state", default)]
+    pub told: Notified,
 }

@@ -158,7 +158,4 @@ pub(super) fn advance(
         }
     };
     enter(state, next, at);
-    if let Some(last) = state.datapoints.back_mut() {
-        last.state = next;
-    }
 }
