@@ -1,9 +1,10 @@
-//! Flapping: more than K state changes in the last W evaluations sends one notice, then
-//! nothing until the rule has held one state for W evaluations.
+//! Flapping: more than K changes, in what subscribers would be told, over the last W
+//! evaluations sends one notice, then nothing until that has held for W evaluations.
 
 #[path = "engine/support.rs"]
 mod support;
 
+use kpiwatch::config::Flapping;
 use support::*;
 
 fn flapping_rule() -> kpiwatch::config::Rule {
@@ -14,7 +15,17 @@ fn flapping_rule() -> kpiwatch::config::Rule {
         .build()
 }
 
-/// Five runs alternating from 6: four state changes, the fourth being one too many.
+/// Flapping detection as configured when the config says nothing about it.
+fn default_flapping(mut rule: kpiwatch::config::Rule) -> kpiwatch::config::Rule {
+    rule.flapping = Some(Flapping {
+        max_changes: 4,
+        evaluations: 10,
+    });
+    rule
+}
+
+/// Five runs alternating from 6: four changes, the fourth being one too many. The notice
+/// takes the place of a `firing`, so no alert is open when the rule starts flapping.
 fn oscillate_until_flapping(h: &mut Harness) {
     h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
     h.step(Some(3.0), S::Ok, &[(K::Resolved, L::Ok)]);
@@ -39,14 +50,36 @@ fn a_value_oscillating_every_run_sends_one_flapping_notice_then_its_settled_stat
 }
 
 #[test]
-fn a_flapping_rule_that_settles_at_ok_is_notified_as_resolved() {
+fn a_flapping_rule_that_had_an_open_alert_is_resolved_when_it_settles_at_ok() {
     let mut h = Harness::new(config(vec![flapping_rule()]));
-    oscillate_until_flapping(&mut h);
-    for _ in 0..5 {
+    h.step(Some(3.0), S::Ok, &[]);
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(Some(3.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    // The fourth change, in place of the resolve: the critical alert is still open.
+    h.step(Some(3.0), S::Ok, &[(K::Flapping, L::Critical)]);
+    for _ in 0..4 {
         h.step(Some(3.0), S::Ok, &[]);
     }
-    h.step(Some(3.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    // Six runs at ok, the notice's included: settled.
+    let resolved = h.step(Some(3.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    assert_eq!(only(&resolved).incident_level, Some(L::Critical));
     h.step(Some(3.0), S::Ok, &[]);
+}
+
+#[test]
+fn a_flapping_notice_that_opened_nothing_settles_at_ok_without_a_resolve() {
+    let mut h = Harness::new(config(vec![flapping_rule()]));
+    oscillate_until_flapping(&mut h);
+    for _ in 0..6 {
+        h.step(Some(3.0), S::Ok, &[]);
+    }
+    assert_eq!(
+        (h.state().notified, h.state().incident_level),
+        (kpiwatch::engine::Notified::Ok, None),
+        "settled: subscribers believe nothing is open, and the next incident starts afresh"
+    );
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
 }
 
 #[test]
@@ -73,17 +106,79 @@ fn without_flapping_detection_every_change_is_notified() {
 }
 
 #[test]
-fn changes_through_pending_count_as_state_changes() {
+fn changes_through_pending_do_not_count_since_nobody_hears_of_them() {
     let rule = rule("churn")
         .critical("> 5")
         .for_m_of_n(2, 2)
         .flapping(2, 6)
         .build();
     let mut h = Harness::new(config(vec![rule]));
+    for _ in 0..6 {
+        h.step(Some(6.0), S::Pending, &[]);
+        h.step(Some(3.0), S::Ok, &[]);
+    }
+    assert!(!h.state().flapping);
     h.step(Some(6.0), S::Pending, &[]);
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+}
+
+#[test]
+fn a_three_of_four_rule_fed_a_value_flipping_every_run_never_fires_and_sends_nothing() {
+    let rule = default_flapping(rule("churn").critical("> 5").for_m_of_n(3, 4).build());
+    let mut h = Harness::new(config(vec![rule]));
+    for _ in 0..15 {
+        h.step(Some(6.0), S::Pending, &[]);
+        h.step(Some(1.0), S::Ok, &[]);
+    }
+    // Nothing was sent, so settling on ok has nothing to resolve either.
+    for _ in 0..12 {
+        h.step(Some(1.0), S::Ok, &[]);
+    }
+}
+
+#[test]
+fn a_metric_missing_every_other_run_with_healthy_values_is_not_flapping() {
+    let rule = default_flapping(rule("churn").critical("> 5").warning("> 4").build());
+    let mut h = Harness::new(config(vec![rule]));
+    for _ in 0..15 {
+        h.step(Some(3.0), S::Ok, &[]);
+        h.step(None, S::NoData, &[]);
+    }
+    assert!(!h.state().flapping);
+}
+
+#[test]
+fn reported_no_data_coming_and_going_flaps_at_the_level_of_its_no_data_notices() {
+    let rule = rule("churn")
+        .critical("> 5")
+        .warning("> 4")
+        .notify_no_data()
+        .flapping(3, 6)
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
     h.step(Some(3.0), S::Ok, &[]);
-    h.step(Some(6.0), S::Pending, &[]);
+    h.step(None, S::NoData, &[(K::NoData, L::Critical)]);
+    h.step(Some(3.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    h.step(None, S::NoData, &[(K::NoData, L::Critical)]);
     h.step(Some(3.0), S::Ok, &[(K::Flapping, L::Critical)]);
+}
+
+#[test]
+fn the_flapping_notice_goes_at_the_worst_level_subscribers_would_have_been_told() {
+    // Critical datapoints come and go, but two in a row never do: it only ever warns.
+    let rule = rule("churn")
+        .critical("> 5")
+        .warning("> 4")
+        .for_m_of_n(2, 2)
+        .flapping(3, 10)
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(4.5), S::Pending, &[]);
+    h.step(Some(6.0), S::Warning, &[(K::Firing, L::Warning)]);
+    h.step(Some(1.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    h.step(Some(4.5), S::Pending, &[]);
+    h.step(Some(6.0), S::Warning, &[(K::Firing, L::Warning)]);
+    h.step(Some(1.0), S::Ok, &[(K::Flapping, L::Warning)]);
 }
 
 #[test]

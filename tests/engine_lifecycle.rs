@@ -198,3 +198,126 @@ fn several_rules_are_evaluated_independently_and_notified_in_rule_order() {
         ]
     );
 }
+
+#[test]
+fn a_value_held_above_the_recovery_line_downgrades_a_critical_alert_to_warning() {
+    let rule = rule("churn")
+        .critical("> 5")
+        .warning("> 4")
+        .recovery("< 3.5")
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    // Below warning, not yet below 3.5: still open, at the rule's least severe level.
+    h.step(Some(3.8), S::Warning, &[(K::Downgraded, L::Warning)]);
+    h.step(Some(3.6), S::Warning, &[]);
+    h.step(Some(3.4), S::Ok, &[(K::Resolved, L::Ok)]);
+}
+
+#[test]
+fn a_lower_value_never_leaves_the_alert_at_a_higher_level_than_a_higher_value() {
+    let rule = || {
+        rule("churn")
+            .critical("> 5")
+            .warning("> 4")
+            .recovery("< 3.5")
+            .build()
+    };
+    let mut via_warning = Harness::new(config(vec![rule()]));
+    via_warning.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    via_warning.step(Some(4.5), S::Warning, &[(K::Downgraded, L::Warning)]);
+    via_warning.step(Some(3.8), S::Warning, &[]);
+
+    let mut straight_down = Harness::new(config(vec![rule()]));
+    straight_down.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    straight_down.step(Some(3.8), S::Warning, &[(K::Downgraded, L::Warning)]);
+}
+
+#[test]
+fn a_rule_without_a_warning_is_held_at_critical_by_its_recovery_line() {
+    let rule = rule("errors").critical("> 5").recovery("< 1").build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(Some(3.0), S::Critical, &[]);
+    h.step(Some(0.5), S::Ok, &[(K::Resolved, L::Ok)]);
+}
+
+#[test]
+fn a_rule_held_open_by_recovery_escalates_again_only_through_m_of_n() {
+    let rule = rule("churn")
+        .critical("> 5")
+        .warning("> 4")
+        .recovery("< 3.5")
+        .for_m_of_n(2, 3)
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Pending, &[]);
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    // [6, 6, 3.8]: two of three still critical.
+    h.step(Some(3.8), S::Critical, &[]);
+    // [6, 3.8, 3.8]: M of N holds no level; the recovery line holds it at warning.
+    h.step(Some(3.8), S::Warning, &[(K::Downgraded, L::Warning)]);
+    // [3.8, 3.8, 6]: one critical datapoint is not M of N; it stays at warning.
+    h.step(Some(6.0), S::Warning, &[]);
+    // [3.8, 6, 6]: two of three critical.
+    h.step(Some(6.0), S::Critical, &[(K::Escalated, L::Critical)]);
+    h.step(Some(3.0), S::Critical, &[]);
+    // [6, 3, 3]: one of three, and below the recovery line.
+    h.step(Some(3.0), S::Ok, &[(K::Resolved, L::Ok)]);
+}
+
+#[test]
+fn a_raised_threshold_applies_at_once_to_the_datapoints_m_of_n_holds() {
+    let rule = rule("churn").critical("> 5").for_m_of_n(1, 3).build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(Some(6.0), S::Critical, &[]);
+
+    h.config.rules[0].critical = Some(condition("> 10"));
+    let resolved = h.step(Some(6.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    assert_eq!(only(&resolved).incident_level, Some(L::Critical));
+    let levels: Vec<Option<L>> = h.state().datapoints.iter().map(|d| d.level).collect();
+    assert_eq!(levels, [Some(L::Ok), Some(L::Ok), Some(L::Ok)]);
+    h.step(Some(6.0), S::Ok, &[]);
+}
+
+#[test]
+fn a_lowered_threshold_counts_the_datapoints_already_held() {
+    let rule = rule("churn").critical("> 10").for_m_of_n(3, 3).build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Ok, &[]);
+    h.step(Some(6.0), S::Ok, &[]);
+
+    h.config.rules[0].critical = Some(condition("> 5"));
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+}
+
+#[test]
+fn a_changed_threshold_applies_to_the_window_aggregates_m_of_n_holds() {
+    let rule = rule("latency")
+        .window(kpiwatch::config::Aggregate::Avg, 2)
+        .critical("> 5")
+        .for_m_of_n(1, 2)
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]); // avg 6
+
+    h.config.rules[0].critical = Some(condition("> 8"));
+    // [avg 6, avg 7]: neither is above 8 any more.
+    h.step(Some(8.0), S::Ok, &[(K::Resolved, L::Ok)]);
+}
+
+#[test]
+fn a_missing_value_does_not_downgrade_a_rule_held_by_its_recovery_line() {
+    let rule = rule("churn")
+        .critical("> 5")
+        .warning("> 4")
+        .recovery("< 3.5")
+        .for_m_of_n(1, 2)
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(Some(3.8), S::Critical, &[]); // [6, 3.8]: still one critical of two
+    h.step(None, S::Critical, &[]); // [3.8, missing]: a missing value proves nothing
+    h.step(Some(3.8), S::Warning, &[(K::Downgraded, L::Warning)]);
+}

@@ -134,14 +134,73 @@ fn ignore_still_sends_reminders_that_fall_due() {
 fn ignore_keeps_a_pending_rule_pending() {
     let rule = rule("churn")
         .critical("> 5")
+        .for_m_of_n(3, 3)
+        .missing(MissingData::Ignore)
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Pending, &[]);
+    h.step(None, S::Pending, &[]);
+    h.step(Some(6.0), S::Pending, &[]);
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+}
+
+#[test]
+fn ignore_gives_a_missing_run_no_slot_in_m_of_n() {
+    let rule = rule("churn")
+        .critical("> 5")
         .for_m_of_n(2, 2)
         .missing(MissingData::Ignore)
         .build();
     let mut h = Harness::new(config(vec![rule]));
     h.step(Some(6.0), S::Pending, &[]);
     h.step(None, S::Pending, &[]);
-    // [missing, 6]: the ignored datapoint does not count.
+    // The last two datapoints are the two values of 6.
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(None, S::Critical, &[]);
+    h.step(None, S::Critical, &[]);
+    // [6, 3]: one of two.
+    h.step(Some(3.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    assert_eq!(
+        h.state().datapoints.len(),
+        3,
+        "the missing runs stored nothing"
+    );
+}
+
+#[test]
+fn missing_keeps_a_missing_run_in_its_slot_of_the_last_n_without_counting_it() {
+    let rule = rule("churn").critical("> 5").for_m_of_n(2, 2).build();
+    let mut h = Harness::new(config(vec![rule]));
     h.step(Some(6.0), S::Pending, &[]);
+    // [6, missing]: not two breaches, and the latest datapoint does not breach.
+    h.step(None, S::Ok, &[]);
+    // [missing, 6]: still one breach of the last two runs.
+    h.step(Some(6.0), S::Pending, &[]);
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+}
+
+#[test]
+fn ignore_gives_a_missing_run_no_slot_in_a_window() {
+    let rule = rule("errors")
+        .window(kpiwatch::config::Aggregate::Sum, 2)
+        .critical("> 10")
+        .missing(MissingData::Ignore)
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Ok, &[]);
+    h.step(None, S::Ok, &[]);
+    // The sum of the last two values: 6 + 6.
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+}
+
+#[test]
+fn a_rule_switched_to_ignore_gives_the_missing_datapoints_it_stored_no_slot() {
+    let rule = rule("churn").critical("> 5").for_m_of_n(2, 2).build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Pending, &[]);
+    h.step(None, S::Ok, &[]); // stored as missing, under `missing`
+
+    h.config.rules[0].missing = MissingData::Ignore;
     h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
 }
 

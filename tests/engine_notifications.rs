@@ -208,6 +208,17 @@ fn a_notification_carries_every_field_of_the_document() {
 
 #[test]
 fn the_sparkline_draws_the_last_twelve_values_with_gaps_for_missing_ones() {
+    let rule = churn().for_m_of_n(1, 3).renotify(minutes(5)).build();
+    let mut h = Harness::new(config(vec![rule]));
+    for value in 1..=12 {
+        h.evaluate(h.metrics(&[(METRIC, f64::from(value))]));
+    }
+    let reminder = h.evaluate(h.snapshot());
+    assert_eq!(only(&reminder).sparkline, "▁▂▂▃▄▅▅▆▇▇█·");
+}
+
+#[test]
+fn the_sparkline_of_an_ignore_rule_leaves_out_the_runs_it_skipped() {
     let rule = churn()
         .missing(kpiwatch::config::MissingData::Ignore)
         .renotify(minutes(5))
@@ -217,7 +228,15 @@ fn the_sparkline_draws_the_last_twelve_values_with_gaps_for_missing_ones() {
         h.evaluate(h.metrics(&[(METRIC, f64::from(value))]));
     }
     let reminder = h.evaluate(h.snapshot());
-    assert_eq!(only(&reminder).sparkline, "▁▂▂▃▄▅▅▆▇▇█·");
+    let reminder = only(&reminder);
+    assert_eq!(
+        (
+            reminder.sparkline.as_str(),
+            reminder.value,
+            reminder.previous_value
+        ),
+        ("▁▂▂▃▄▄▅▅▆▇▇█", None, Some(12.0))
+    );
 }
 
 #[test]

@@ -48,12 +48,46 @@ fn source_health_fires_after_m_of_n_failures_and_resolves_naming_the_source_and_
             "Source billing is failing: HTTP 502 Bad Gateway"
         )
     );
-    // [failed, failed, ok]: still two of three.
-    h.step_with(h.snapshot(), S::Warning, &[]);
+    // [failed, failed, ok]: two of three failed, but the source has recovered.
     let resolved = h.step_with(h.snapshot(), S::Ok, &[(K::Resolved, L::Ok)]);
     assert_eq!(
         only(&resolved).message,
         "Source billing is healthy again (last error: HTTP 502 Bad Gateway)"
+    );
+    h.step_with(h.snapshot(), S::Ok, &[]);
+}
+
+#[test]
+fn source_health_fires_again_when_the_source_fails_m_of_n_runs_after_recovering() {
+    let mut h = Harness::new(billing_config(two_of_three(L::Warning, None)));
+    h.step_with(h.failure("billing", "timed out"), S::Pending, &[]);
+    h.step_with(
+        h.failure("billing", "timed out"),
+        S::Warning,
+        &[(K::Firing, L::Warning)],
+    );
+    h.step_with(h.snapshot(), S::Ok, &[(K::Resolved, L::Ok)]);
+    // [failed, ok, failed]: failed two of the last three runs.
+    h.step_with(
+        h.failure("billing", "timed out"),
+        S::Warning,
+        &[(K::Firing, L::Warning)],
+    );
+    h.step_with(h.snapshot(), S::Ok, &[(K::Resolved, L::Ok)]);
+    // [ok, failed, ok] then [failed, ok, failed]... one failure of three pends.
+    h.step_with(h.snapshot(), S::Ok, &[]);
+    h.step_with(h.failure("billing", "timed out"), S::Pending, &[]);
+}
+
+#[test]
+fn a_changed_source_health_level_applies_to_the_failures_already_counted() {
+    let mut h = Harness::new(billing_config(two_of_three(L::Warning, None)));
+    h.step_with(h.failure("billing", "timed out"), S::Pending, &[]);
+    h.config.source_health.level = L::Critical;
+    h.step_with(
+        h.failure("billing", "timed out"),
+        S::Critical,
+        &[(K::Firing, L::Critical)],
     );
 }
 

@@ -4,7 +4,7 @@
 #[path = "engine/support.rs"]
 mod support;
 
-use kpiwatch::engine::{RuleState, RuleStates};
+use kpiwatch::engine::{Notified, RuleState, RuleStates};
 use support::*;
 
 #[test]
@@ -97,11 +97,13 @@ fn the_stored_state_round_trips_through_serde_json() {
         .build();
     let mut config = config(vec![rule]);
     config.sources = vec![source("billing")];
+    config.silences = vec![silence_rule("churn", Some(at(minutes(15))), at(hours(1)))];
     let mut h = Harness::new(config);
     h.evaluate(h.failure("billing", "timed out"));
     for value in [6.0, 6.0, 4.5, 6.0] {
         h.evaluate(h.metrics(&[(METRIC, value)]));
     }
+    assert!(h.states["churn"].silenced_while_open);
 
     let json = serde_json::to_string(&h.states).unwrap();
     let restored: RuleStates = serde_json::from_str(&json).unwrap();
@@ -123,14 +125,34 @@ fn a_state_stored_before_the_newer_fields_existed_still_loads() {
         (
             state.notified,
             state.reminders_sent,
-            state.datapoints[0].state
+            state.datapoints[0].told,
+            state.silenced_while_open,
+            state.nothing_open_before_flapping,
         ),
-        (
-            kpiwatch::engine::Notified::Ok,
-            0,
-            kpiwatch::model::AlertState::Ok
-        )
+        (Notified::Ok, 0, Notified::Ok, false, false)
     );
+}
+
+#[test]
+fn datapoints_stored_with_the_rule_state_load_it_as_what_subscribers_are_told() {
+    let json = r#"{
+        "state": "pending",
+        "evaluated_at": "2026-01-05T00:10:00Z",
+        "datapoints": [
+            { "at": "2026-01-05T00:00:00Z", "value": 6.0, "level": "critical",
+              "state": "critical" },
+            { "at": "2026-01-05T00:05:00Z", "value": 6.0, "level": "critical",
+              "state": "pending" },
+            { "at": "2026-01-05T00:10:00Z", "value": null, "state": "no_data" }
+        ]
+    }"#;
+
+    let state: RuleState = serde_json::from_str(json).unwrap();
+
+    let told: Vec<Notified> = state.datapoints.iter().map(|d| d.told).collect();
+    assert_eq!(told, [Notified::Critical, Notified::Ok, Notified::NoData]);
+    let stored = serde_json::to_value(&state).unwrap();
+    assert_eq!(stored["datapoints"][0]["state"], "critical");
 }
 
 #[test]

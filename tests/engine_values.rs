@@ -177,3 +177,35 @@ fn a_window_rule_stores_raw_values_and_keeps_only_what_it_needs() {
     let expected: Vec<Option<f64>> = (9..30).map(|v| Some(f64::from(v))).collect();
     assert_eq!(stored, expected);
 }
+
+#[test]
+fn change_against_a_baseline_older_than_twice_vs_is_missing() {
+    let rule = rule("mrr-drop")
+        .change(days(1), ChangeMode::Percent)
+        .critical("< -10")
+        .notify_no_data()
+        .build();
+    let mut h = Harness::new(config(vec![rule])).every(days(19));
+    h.step(Some(100.0), S::NoData, &[(K::NoData, L::Critical)]);
+    // The newest snapshot at or before T - 1d is 19 days old: not "1d ago".
+    h.step(Some(85.0), S::NoData, &[]);
+    assert_eq!(h.state().datapoints.back().unwrap().value, None);
+}
+
+#[test]
+fn change_accepts_a_baseline_up_to_twice_vs_old_and_not_a_second_more() {
+    let rule = || {
+        rule("mrr-drop")
+            .change(days(1), ChangeMode::Percent)
+            .critical("< -10")
+            .build()
+    };
+    let mut two_days = Harness::new(config(vec![rule()])).every(days(2));
+    two_days.step(Some(100.0), S::NoData, &[]);
+    two_days.step(Some(85.0), S::Critical, &[(K::Firing, L::Critical)]);
+
+    let a_second_more = days(2) + std::time::Duration::from_secs(1);
+    let mut later = Harness::new(config(vec![rule()])).every(a_second_more);
+    later.step(Some(100.0), S::NoData, &[]);
+    later.step(Some(85.0), S::NoData, &[]);
+}

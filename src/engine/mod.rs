@@ -24,13 +24,25 @@
 //!
 //! - A missing value never brings a firing rule back to ok. Under `missing` the rule
 //!   keeps its level until its whole window is missing, and then has no data; with a
-//!   recovery condition, only a value that meets it recovers.
+//!   recovery condition, only a value that meets it recovers. Under `ignore` a run without
+//!   a value is skipped for the rule, and takes no slot in M of N or in a window.
+//! - A rule held open by its recovery line fires at the level its value still breaches,
+//!   never above the one it fired at, else at its least severe level: a lower value never
+//!   leaves it at a higher level than a higher value would.
+//! - A threshold changed in the config applies at once to the stored datapoints: their
+//!   levels are recounted from their values.
+//! - A `change` baseline older than T minus twice `vs` is missing rather than compared.
+//! - A source-health rule resolves on the first run in which its source succeeds.
 //! - A no_data notice is sent whenever subscribers were told the rule fires, even if the
 //!   rule does not ask for no_data, so that nobody trusts a stale alert. It goes at the
-//!   level they were told, else at the rule's most severe level; a flapping notice does too
-//!   when no datapoint in its window breaches.
-//! - A rule whose no_data (or flapping) notice was sent is resolved when it is ok again.
-//! - Resolves go through silences; every other kind waits for the silence to end.
+//!   level they were told, else at the rule's most severe level.
+//! - Flapping counts only the changes subscribers would be told of: pending is ok, and
+//!   so is unreported no_data. The notice goes at the worst firing level among them.
+//! - A rule whose no_data notice was sent is resolved when it is ok again, and so is one
+//!   whose flapping notice went out while an alert was open. One whose flapping notice
+//!   opened nothing settles at ok quietly.
+//! - Resolves go through silences; every other kind waits for the silence to end. An
+//!   alert still open when its silence ends is re-sent then, as a reminder.
 //! - Reminders are counted per incident: the count starts over with each `firing`. An
 //!   escalation or downgrade restarts the interval, not the count.
 //! - A percent `change` is in `%` whatever the metric's unit.
@@ -69,7 +81,8 @@ use source_health::SourceRule;
 pub type RuleStates = BTreeMap<String, RuleState>;
 
 /// For each `change.vs` offset in the config, the stored snapshot nearest at or before
-/// `T - vs`, when there is one.
+/// `T - vs`, when there is one. The engine reads its `taken_at`, and treats a baseline
+/// older than `T - 2·vs` as missing.
 pub type Baselines = BTreeMap<Duration, Snapshot>;
 
 /// Everything one evaluation reads.

@@ -3,8 +3,10 @@
 use super::level::{self, Counting};
 use super::lifecycle::{self, Policy};
 use super::render::{self, About, Facts, Renderer, SPARKLINE_POINTS, Subject};
-use super::{Datapoint, EvaluationInput, RuleState, flapping, silence, transition, value};
-use crate::config::{ChangeMode, Rule};
+use super::state::Notified;
+use super::transition::{self, Evidence, Exit};
+use super::{Datapoint, EvaluationInput, RuleState, flapping, silence, value};
+use crate::config::{ChangeMode, MissingData, Rule};
 use crate::model::Notification;
 
 /// Evaluates `rule` at `input.at`, pushing its notification, if any, onto `notifications`.
@@ -20,27 +22,38 @@ pub(super) fn evaluate(
         // Already evaluated at this T or later: a replayed run changes nothing.
         return previous.clone();
     }
+    let sample = value::sample(rule, input.snapshot, input.baselines, at);
+    // Under `ignore`, a run without a value is as if it had not happened for the rule: it
+    // adds no datapoint, so it takes no slot in M of N or in a window, and the state stays.
+    let ignored = sample.is_none() && rule.missing == MissingData::Ignore;
+    let keep = datapoints_to_keep(rule);
     let mut state = match previous {
-        Some(previous) => previous.carry_over(at, datapoints_to_keep(rule)),
+        Some(previous) => previous.carry_over(at, keep - usize::from(!ignored)),
         None => RuleState::new(at),
     };
 
-    state.datapoints.push_back(Datapoint {
-        at,
-        value: value::sample(rule, input.snapshot, input.baselines),
-        level: None,
-        state: state.state,
-    });
-    let value = value::rule_value(rule, &state.datapoints);
-    let counted = level::datapoint_level(rule, value);
-    // A firing rule leaves its level only on a datapoint that counts and, when the rule
-    // has a recovery condition, a value that meets it: missing data never resolves.
-    let recovered = counted != Counting::Skipped
-        && rule
-            .recovery
-            .is_none_or(|recovery| value.is_some_and(|v| recovery.holds(v)));
-    transition::advance(&mut state, counted, recovered, rule.for_clause, at);
-    flapping::update(&mut state, rule.flapping);
+    let value = if ignored {
+        None
+    } else {
+        level::recount_if_changed(rule, &mut state);
+        state.datapoints.push_back(Datapoint {
+            at,
+            value: sample,
+            level: None,
+            told: Notified::Ok,
+        });
+        let value = value::rule_value(rule, &state.datapoints);
+        let counted = level::datapoint_level(rule, value);
+        let evidence = Evidence {
+            for_clause: rule.for_clause,
+            ignore_missing: rule.missing == MissingData::Ignore,
+            exit: exit(rule, counted, value),
+        };
+        transition::advance(&mut state, counted, evidence, at);
+        lifecycle::record_told(&mut state, rule.notify_no_data);
+        flapping::update(&mut state, rule.flapping);
+        value
+    };
 
     let policy = Policy {
         notify_no_data: rule.notify_no_data,
@@ -55,10 +68,12 @@ pub(super) fn evaluate(
         let recent = state
             .datapoints
             .range(len.saturating_sub(SPARKLINE_POINTS)..);
+        // The value before this evaluation's: the last stored one when this run stored none.
+        let previous_end = if ignored { len } else { len - 1 };
         let facts = Facts {
             decision,
             value,
-            previous_value: value::value_at(rule, &state.datapoints, len - 1),
+            previous_value: value::value_at(rule, &state.datapoints, previous_end),
             condition: render::condition_level(&decision)
                 .and_then(|level| rule.condition_for(level))
                 .copied(),
@@ -79,6 +94,20 @@ pub(super) fn evaluate(
     state
 }
 
+/// How the rule leaves a firing level that M of N no longer holds: not on a missing value,
+/// which proves nothing, and, with a recovery condition, only on a value that meets it.
+fn exit(rule: &Rule, counted: Counting, value: Option<f64>) -> Exit {
+    if counted == Counting::Skipped {
+        return Exit::KeepLevel;
+    }
+    match rule.recovery {
+        Some(recovery) if !value.is_some_and(|v| recovery.holds(v)) => Exit::HeldAboveRecovery {
+            lowest: level::least_severe_level(rule),
+        },
+        _ => Exit::Free,
+    }
+}
+
 /// The unit of the rule's value. A percent change is in percent, whatever the metric's
 /// own unit.
 fn unit(rule: &Rule) -> &str {
@@ -88,12 +117,15 @@ fn unit(rule: &Rule) -> &str {
     }
 }
 
-/// How many datapoints the rule keeps: enough for M of N, for its window and the previous
-/// evaluation's aggregate, for flapping detection, and for a sparkline.
+/// How many datapoints the rule keeps: enough for M of N to recount each of its N (for
+/// a `window` rule, an aggregate over the W before each, which also gives the previous
+/// evaluation's), for flapping detection, and for a sparkline.
 fn datapoints_to_keep(rule: &Rule) -> usize {
-    let window = rule.window.map_or(0, |w| w.points as usize + 1);
-    (rule.for_clause.datapoints as usize)
-        .max(window)
+    let for_clause = rule.for_clause.datapoints as usize;
+    let evidence = rule
+        .window
+        .map_or(for_clause, |w| for_clause + w.points as usize);
+    evidence
         .max(flapping::datapoints_needed(rule.flapping))
         .max(SPARKLINE_POINTS)
 }

@@ -3,14 +3,15 @@
 
 use std::collections::VecDeque;
 
-use super::{Baselines, Datapoint, value};
-use crate::config::Rule;
-use crate::model::{AlertState, Snapshot};
+use super::{Baselines, Datapoint, Notified, value};
+use crate::config::{MissingData, Rule};
+use crate::model::Snapshot;
 
 /// The value of `rule` at each of `evaluations`, oldest first: each snapshot with the
 /// baselines its `change` compares against. A `window` rule aggregates the values before
 /// each one, so its first `window - 1` values see fewer points than an evaluation with a
-/// longer history would.
+/// longer history would. As in an evaluation, a run without a value adds no point to the
+/// window of an `ignore` rule; its own value is still shown, as missing.
 pub fn rule_values<'a>(
     rule: &Rule,
     evaluations: impl IntoIterator<Item = (&'a Snapshot, &'a Baselines)>,
@@ -19,11 +20,15 @@ pub fn rule_values<'a>(
     evaluations
         .into_iter()
         .map(|(snapshot, baselines)| {
+            let sample = value::sample(rule, snapshot, baselines, snapshot.taken_at);
+            if sample.is_none() && rule.missing == MissingData::Ignore {
+                return None;
+            }
             datapoints.push_back(Datapoint {
                 at: snapshot.taken_at,
-                value: value::sample(rule, snapshot, baselines),
+                value: sample,
                 level: None,
-                state: AlertState::Ok,
+                told: Notified::Ok,
             });
             value::rule_value(rule, &datapoints)
         })

@@ -1,12 +1,15 @@
 //! The built-in health rule of each source: it breaches while the source fails, and
-//! follows the same lifecycle as any rule.
+//! follows the same lifecycle as any rule, except that it resolves on the first run in
+//! which the source succeeds, however many of the last N failed.
 
 use std::collections::BTreeMap;
 
 use super::level::Counting;
 use super::lifecycle::{self, Policy};
 use super::render::{self, About, Facts, Renderer, SPARKLINE_POINTS, Subject};
-use super::{Datapoint, EvaluationInput, RuleState, silence, transition};
+use super::state::Notified;
+use super::transition::{self, Evidence, Exit};
+use super::{Datapoint, EvaluationInput, RuleState, silence};
 use crate::config::{Source, SourceHealth};
 use crate::model::{Level, Notification};
 
@@ -55,10 +58,16 @@ pub(super) fn evaluate(
     }
     let keep = (settings.for_clause.datapoints as usize).max(SPARKLINE_POINTS);
     let mut state = match previous {
-        Some(previous) => previous.carry_over(at, keep),
+        Some(previous) => previous.carry_over(at, keep - 1),
         None => RuleState::new(at),
     };
 
+    // Failures stored before the level was changed in the config count at the new one.
+    for datapoint in &mut state.datapoints {
+        if datapoint.level.is_some_and(|level| level > Level::Ok) {
+            datapoint.level = Some(settings.level);
+        }
+    }
     let failure = input.snapshot.failure_of(rule.source_id);
     if let Some(failure) = failure {
         state.last_error = Some(failure.error.clone());
@@ -72,10 +81,15 @@ pub(super) fn evaluate(
         at,
         value: None,
         level: Some(level),
-        state: state.state,
+        told: Notified::Ok,
     });
-    let counted = Counting::At(level);
-    transition::advance(&mut state, counted, true, settings.for_clause, at);
+    let evidence = Evidence {
+        for_clause: settings.for_clause,
+        ignore_missing: false,
+        exit: Exit::OnHealthyDatapoint,
+    };
+    transition::advance(&mut state, Counting::At(level), evidence, at);
+    lifecycle::record_told(&mut state, false);
 
     let policy = Policy {
         notify_no_data: false,

@@ -34,12 +34,27 @@ pub struct RuleState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved_at: Option<DateTime<Utc>>,
     /// Whether the rule is flapping: its flapping notice is due or sent, and nothing else
-    /// is sent until it has held one state for the flapping window.
+    /// is sent until what subscribers would be told has held for the flapping window.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub flapping: bool,
+    /// A fingerprint of the rule settings the stored levels were counted with, so that a
+    /// change to the conditions in the config recounts them. `None` in states stored
+    /// before it was kept, which are recounted once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counted_with: Option<u64>,
+    /// Whether the flapping notice went out while no alert was open. A rule that then
+    /// settles at ok closes nothing: a resolve would answer an alert nobody saw firing.
+    /// States stored before this was kept resolve on settling, as they used to.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nothing_open_before_flapping: bool,
     /// What subscribers were last told about the rule.
     #[serde(default)]
     pub notified: Notified,
+    /// Whether a silence has held back news of the rule's open alert since it was last
+    /// sent. The first evaluation after the silence then tells subscribers it still
+    /// fires, even when nothing changed meanwhile.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub silenced_while_open: bool,
     /// When the last notification about the rule was sent. Reminders count from it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_sent_at: Option<DateTime<Utc>>,
@@ -66,8 +81,11 @@ impl RuleState {
             active_at: None,
             fired_at: None,
             resolved_at: None,
+            counted_with: None,
             flapping: false,
+            nothing_open_before_flapping: false,
             notified: Notified::Ok,
+            silenced_while_open: false,
             last_sent_at: None,
             reminders_sent: 0,
             incident_level: None,
@@ -76,11 +94,10 @@ impl RuleState {
     }
 
     /// The state to evaluate at `at`, carried over from this one: everything as it was,
-    /// with room for one more datapoint and only the last `keep - 1` of the current ones,
-    /// so that after the push the rule holds `keep`. One allocation, instead of a clone
-    /// that a push would grow again.
-    pub(super) fn carry_over(&self, at: DateTime<Utc>, keep: usize) -> RuleState {
-        let kept = self.datapoints.len().min(keep.saturating_sub(1));
+    /// with only the last `kept` of the current datapoints and room for one more. One
+    /// allocation, instead of a clone that a push would grow again.
+    pub(super) fn carry_over(&self, at: DateTime<Utc>, kept: usize) -> RuleState {
+        let kept = self.datapoints.len().min(kept);
         let mut datapoints = VecDeque::with_capacity(kept + 1);
         datapoints.extend(self.datapoints.range(self.datapoints.len() - kept..));
         RuleState {
@@ -90,8 +107,11 @@ impl RuleState {
             active_at: self.active_at,
             fired_at: self.fired_at,
             resolved_at: self.resolved_at,
+            counted_with: self.counted_with,
             flapping: self.flapping,
+            nothing_open_before_flapping: self.nothing_open_before_flapping,
             notified: self.notified,
+            silenced_while_open: self.silenced_while_open,
             last_sent_at: self.last_sent_at,
             reminders_sent: self.reminders_sent,
             incident_level: self.incident_level,
@@ -106,7 +126,11 @@ impl RuleState {
 pub enum Notified {
     /// Nothing is open: never notified, or last told it resolved. A pending rule, or one
     /// whose no_data is not reported, also leaves subscribers here.
+    ///
+    /// Datapoints stored before they recorded what subscribers are told recorded the
+    /// rule's state instead, where `pending` is what subscribers see as ok.
     #[default]
+    #[serde(alias = "pending")]
     Ok,
     /// Told it fires at the warning level.
     Warning,
@@ -151,13 +175,14 @@ pub struct Datapoint {
     /// The level the datapoint counts as in M of N, after the missing-data policy: the
     /// level of the rule's value (the aggregate, for a `window` rule), the policy's level
     /// for a missing value under `breaching` or `not_breaching`, and `None` for a missing
-    /// value under `missing` or `ignore`, which does not count.
+    /// value under `missing`, which does not count. They are recounted when the rule's
+    /// conditions change in the config (see [`RuleState::counted_with`]). A source-health
+    /// rule's datapoint is at its configured level when the source failed, else ok.
     pub level: Option<Level>,
-    /// The rule's state after this evaluation, for flapping detection.
-    #[serde(default = "ok_state")]
-    pub state: AlertState,
-}
-
-fn ok_state() -> AlertState {
-    AlertState::Ok
+    /// What subscribers would believe about the rule after this evaluation, were no
+    /// silence or flapping holding notifications back: its state, with pending as ok, and
+    /// no_data as ok unless it is reported. Flapping detection counts the changes in it,
+    /// since a change subscribers would never hear of is no noise.
+    #[serde(rename = "state", default)]
+    pub told: Notified,
 }

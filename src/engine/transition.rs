@@ -10,23 +10,79 @@ use super::{Datapoint, RuleState};
 use crate::config::ForClause;
 use crate::model::{AlertState, Level};
 
+/// How a firing rule leaves its level once M of N no longer holds it there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Exit {
+    /// M of N alone decides.
+    Free,
+    /// This evaluation's value is missing, which proves nothing: the rule keeps its level.
+    KeepLevel,
+    /// The value has not crossed the recovery line: the rule stays firing, at the level
+    /// this datapoint still breaches (never above the level it fires at), else at
+    /// `lowest`, the least severe level the rule has. A value that falls from critical to
+    /// just above the recovery line thus downgrades the alert, as a value falling less
+    /// far would.
+    HeldAboveRecovery {
+        /// The rule's least severe firing level.
+        lowest: Level,
+    },
+    /// The rule goes to ok on the first datapoint that does not breach, even while M of N
+    /// would hold it: a source-health rule resolves as soon as its source recovers.
+    OnHealthyDatapoint,
+}
+
+/// How M of N reads a rule's datapoints, and how a firing rule leaves its level.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Evidence {
+    /// M of N.
+    pub for_clause: ForClause,
+    /// Whether missing datapoints take no slot among the last N (`ignore`).
+    pub ignore_missing: bool,
+    /// How a firing rule leaves its level.
+    pub exit: Exit,
+}
+
+/// The levels M of N counts: those of the last N datapoints, where under `ignore` the
+/// missing datapoints a rule stored before it was switched to `ignore` take no slot.
+fn counted_levels(
+    datapoints: &VecDeque<Datapoint>,
+    evidence: Evidence,
+) -> impl Iterator<Item = Level> + '_ {
+    let n = evidence.for_clause.datapoints as usize;
+    let start = if evidence.ignore_missing {
+        let with_level = datapoints
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, d)| d.level.is_some());
+        with_level.take(n).last().map_or(0, |(index, _)| index)
+    } else {
+        datapoints.len().saturating_sub(n)
+    };
+    datapoints.range(start..).filter_map(|d| d.level)
+}
+
 /// The state a rule is in after its datapoints, this evaluation's last.
 ///
 /// Over the last N datapoints the rule fires at the worst level that at least M of them
 /// reach. When none of the N counts (all missing under `missing`) it has no data. When it
 /// does not fire it is pending if this datapoint breaches, else ok, except that a firing
-/// rule stays at its level until `recovered` says it may leave it.
+/// rule leaves its level only as its exit says.
 fn next_state(
     previous: AlertState,
     datapoints: &VecDeque<Datapoint>,
-    for_clause: ForClause,
-    recovered: bool,
+    evidence: Evidence,
 ) -> AlertState {
-    let start = datapoints
-        .len()
-        .saturating_sub(for_clause.datapoints as usize);
+    let Evidence {
+        for_clause, exit, ..
+    } = evidence;
+    let latest = datapoints.back().and_then(|d| d.level);
+    if exit == Exit::OnHealthyDatapoint && latest == Some(Level::Ok) {
+        return AlertState::Ok;
+    }
+
     let (mut counted, mut critical, mut warning_or_worse) = (0u32, 0u32, 0u32);
-    for level in datapoints.range(start..).filter_map(|d| d.level) {
+    for level in counted_levels(datapoints, evidence) {
         counted += 1;
         warning_or_worse += u32::from(level >= Level::Warning);
         critical += u32::from(level == Level::Critical);
@@ -41,14 +97,18 @@ fn next_state(
     if warning_or_worse >= for_clause.breaching {
         return AlertState::Warning;
     }
-    if previous.is_firing() && !recovered {
-        return previous;
+    let breached = latest.filter(|level| *level > Level::Ok);
+    if let Some(firing) = previous.firing_level() {
+        match exit {
+            Exit::KeepLevel => return previous,
+            Exit::HeldAboveRecovery { lowest } => {
+                let level = breached.map_or(lowest, |level| level.min(firing));
+                return AlertState::firing_at(level);
+            }
+            Exit::Free | Exit::OnHealthyDatapoint => {}
+        }
     }
-    let breaching = datapoints
-        .back()
-        .and_then(|d| d.level)
-        .is_some_and(|level| level > Level::Ok);
-    if breaching {
+    if breached.is_some() {
         AlertState::Pending
     } else {
         AlertState::Ok
@@ -81,25 +141,21 @@ fn enter(state: &mut RuleState, next: AlertState, at: DateTime<Utc>) {
 }
 
 /// Records how this evaluation's datapoint, the last one, counts, and moves the rule to
-/// the state that follows. `recovered` says whether a firing rule may leave its level.
+/// the state that follows.
 pub(super) fn advance(
     state: &mut RuleState,
     counted: Counting,
-    recovered: bool,
-    for_clause: ForClause,
+    evidence: Evidence,
     at: DateTime<Utc>,
 ) {
     let next = match counted {
-        Counting::KeepState => state.state,
+        Counting::Ignored => state.state,
         Counting::At(_) | Counting::Skipped => {
             if let Some(last) = state.datapoints.back_mut() {
                 last.level = counted.level();
             }
-            next_state(state.state, &state.datapoints, for_clause, recovered)
+            next_state(state.state, &state.datapoints, evidence)
         }
     };
     enter(state, next, at);
-    if let Some(last) = state.datapoints.back_mut() {
-        last.state = next;
-    }
 }

@@ -2,6 +2,9 @@
 //! the aggregate of a window of them.
 
 use std::collections::VecDeque;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use super::{Baselines, Datapoint};
 use crate::config::{Aggregate, Change, ChangeMode, Rule, ValueSource, Window};
@@ -9,16 +12,36 @@ use crate::model::Snapshot;
 
 /// The value a datapoint stores: the metric or expression read from `snapshot`, or, for a
 /// `change` rule, its difference from the same value in the baseline snapshot. Missing
-/// when a metric is missing, the arithmetic is undefined, or the baseline is absent.
-pub(super) fn sample(rule: &Rule, snapshot: &Snapshot, baselines: &Baselines) -> Option<f64> {
+/// when a metric is missing, the arithmetic is undefined, or there is no baseline recent
+/// enough (see [`is_recent_enough`]).
+pub(super) fn sample(
+    rule: &Rule,
+    snapshot: &Snapshot,
+    baselines: &Baselines,
+    at: DateTime<Utc>,
+) -> Option<f64> {
     let current = base_value(&rule.value, snapshot)?;
     match rule.change {
         None => Some(current),
         Some(change) => {
-            let baseline = base_value(&rule.value, baselines.get(&change.vs)?)?;
-            difference(change, current, baseline)
+            let baseline = baselines
+                .get(&change.vs)
+                .filter(|b| is_recent_enough(b.taken_at, change.vs, at))?;
+            difference(change, current, base_value(&rule.value, baseline)?)
         }
     }
+}
+
+/// Is a baseline taken at `taken_at` close enough to `T - vs` to stand for it? The store
+/// gives the newest snapshot at or before `T - vs`, however old; after a gap in the runs
+/// that may be far older, and "-15% against 1d ago" measured against a snapshot of 19
+/// days ago would be a wrong statement. A tolerance of `vs` itself, so a baseline in
+/// `[T - 2·vs, T - vs]`, accepts the late or missed runs of any schedule that runs at
+/// least once per `vs`, and turns the rest into a missing value.
+fn is_recent_enough(taken_at: DateTime<Utc>, vs: Duration, at: DateTime<Utc>) -> bool {
+    (at - taken_at)
+        .to_std()
+        .is_ok_and(|age| age <= vs.saturating_mul(2))
 }
 
 /// The value the rule's conditions are checked against, given its datapoints with this
@@ -95,6 +118,23 @@ mod tests {
         assert_eq!(window(Aggregate::Max, &[4.0, -2.0, 6.0]), Some(6.0));
         assert_eq!(window(Aggregate::Sum, &[4.0, -2.0, 6.0]), Some(8.0));
         assert_eq!(window(Aggregate::Avg, &[]), None);
+    }
+
+    #[test]
+    fn a_baseline_counts_back_to_twice_its_offset_before_t() {
+        let at = DateTime::parse_from_rfc3339("2026-01-20T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let day = Duration::from_secs(86_400);
+        let days_ago = |n: i64| at - chrono::Duration::days(n);
+        assert!(is_recent_enough(days_ago(1), day, at));
+        assert!(is_recent_enough(days_ago(2), day, at));
+        assert!(!is_recent_enough(
+            days_ago(2) - chrono::Duration::seconds(1),
+            day,
+            at
+        ));
+        assert!(!is_recent_enough(days_ago(19), day, at));
     }
 
     #[test]

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use kpiwatch::engine::{Datapoint, RuleState, RuleStates};
+use kpiwatch::engine::{Datapoint, Notified, RuleState, RuleStates};
 use kpiwatch::model::{
-    AlertState, Level, NOTIFICATION_VERSION, Notification, NotificationKind, RuleRef, Snapshot,
+    Level, NOTIFICATION_VERSION, Notification, NotificationKind, RuleRef, Snapshot,
 };
 use kpiwatch::store::RunRecord;
 
@@ -25,7 +25,7 @@ pub fn states(rules: usize, datapoints: usize, evaluated_at: DateTime<Utc>) -> R
                     at: evaluated_at - chrono::Duration::minutes(5 * k as i64),
                     value: Some(i as f64 + k as f64 / 10.0),
                     level: Some(Level::Ok),
-                    state: AlertState::Ok,
+                    told: Notified::Ok,
                 })
                 .collect::<VecDeque<_>>();
             let mut state = RuleState::new(evaluated_at);

@@ -113,8 +113,8 @@ mod tests {
     use std::collections::VecDeque;
 
     use super::*;
-    use crate::engine::{Datapoint, RuleState};
-    use crate::model::{AlertState, Level};
+    use crate::engine::{Datapoint, Notified, RuleState};
+    use crate::model::Level;
 
     fn states(rules: usize, at: DateTime<Utc>) -> RuleStates {
         (0..rules)
@@ -124,7 +124,7 @@ mod tests {
                         at: at - chrono::Duration::minutes(5 * k),
                         value: Some(fastrand::f64() * 1000.0 + i as f64),
                         level: Some(Level::Ok),
-                        state: AlertState::Ok,
+                        told: Notified::Ok,
                     })
                     .collect::<VecDeque<_>>();
                 let mut state = RuleState::new(at);
