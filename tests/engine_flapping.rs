@@ -92,7 +92,8 @@ fn the_flapping_notice_says_what_happened_and_what_comes_next() {
     assert_eq!(
         only(&notice).message,
         "Churn rate is flapping: its state changed 4 times in its last 6 evaluations. \
-         Nothing more is sent until it holds one state for 6 evaluations"
+         Nothing more is sent until it holds one state for 6 evaluations, and then only if \
+         that state differs from what was last sent"
     );
 }
 

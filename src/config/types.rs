@@ -164,21 +164,22 @@ impl Default for ForClause {
 /// What a missing datapoint means, as in CloudWatch alarms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MissingData {
-    /// Missing datapoints do not count; when all of the window is missing the rule goes to
-    /// `no_data`.
+    /// A missing datapoint keeps its place among the last N but does not count; when all of
+    /// the window is missing the rule goes to `no_data`.
     Missing,
     /// A missing datapoint counts as breaching the rule's most severe condition.
     Breaching,
     /// A missing datapoint counts as ok.
     NotBreaching,
-    /// A missing datapoint leaves the state as it is.
+    /// A run without a value leaves the state as it is and takes no place among the last N.
     Ignore,
 }
 
 /// Flapping detection for one rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Flapping {
-    /// K: more than this many state changes ...
+    /// K: more than this many changes of what subscribers are told (pending, and no_data
+    /// the rule does not report, count as ok) ...
     pub max_changes: u32,
     /// ... within the last W evaluations is flapping. The rule settles once it has held
     /// one state for W evaluations.

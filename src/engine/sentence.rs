@@ -69,7 +69,8 @@ fn rule_message(rule: &Rule, subject: &Subject<'_>, facts: &Facts) -> String {
             format!(
                 "{name} is flapping: its state changed {} times in its last {evaluations} \
                  evaluations. Nothing more is sent until it holds one state for \
-                 {evaluations} evaluations",
+                 {evaluations} evaluations, and then only if that state differs from what \
+                 was last sent",
                 facts.state_changes
             )
         }

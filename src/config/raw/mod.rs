@@ -130,19 +130,22 @@ pub struct RawHttpSource {
 #[serde(rename_all = "snake_case")]
 #[schemars(rename = "Missing")]
 pub enum RawMissing {
-    /// Missing datapoints do not count; a window with no data at all gives `no_data`.
+    /// A missing datapoint keeps its place among the last N but does not count; a window
+    /// with no data at all gives `no_data`.
     Missing,
     /// A missing datapoint counts as breaching the rule's most severe condition.
     Breaching,
     /// A missing datapoint counts as ok.
     NotBreaching,
-    /// A missing datapoint leaves the state as it is.
+    /// A run without a value leaves the state as it is and takes no place among the last
+    /// N: M of N and windows look at the runs that had a value.
     Ignore,
 }
 
-/// Flapping detection: more than `changes` state changes within the last `evaluations`
-/// evaluations sends one flapping notice, then quiet until the rule holds one state for
-/// `evaluations` evaluations.
+/// Flapping detection: more than `changes` changes of what subscribers are told (pending
+/// and unreported no_data count as ok) within the last `evaluations` evaluations sends one
+/// flapping notice, then quiet until the rule holds one state for `evaluations`
+/// evaluations.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
@@ -298,8 +301,8 @@ pub enum RawChangeMode {
 }
 
 /// `change`: the rule's value becomes the difference between the current value and the
-/// one in the stored snapshot nearest at or before `vs` ago. Without such a snapshot the
-/// value is missing, and `missing` applies.
+/// one in the stored snapshot nearest at or before `vs` ago, if that snapshot is no older
+/// than `2 × vs`. Without such a snapshot the value is missing, and `missing` applies.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
