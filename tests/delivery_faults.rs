@@ -4,6 +4,7 @@
 //! - A claim of the outbox that failed after the lease was taken (its reply lost, then the
 //!   SDK's retries refused) left the lease held for its two minutes, so every retry of the
 //!   run waited five seconds and failed again.
+//! - A release that failed for all the SDK's attempts did the same.
 //!
 //! The store and notifier are the real ones against moto server; the failures come from
 //! the scripted fault client, the tests' one stand-in (see `support/faults.rs`), since moto
@@ -146,5 +147,17 @@ async fn a_claim_that_failed_after_taking_the_lease_gives_it_back_for_the_retry(
     assert!(!retry.left_work_undone(), "{retry:#?}");
     assert_eq!(retry.delivered, 1, "{retry:#?}");
     assert!(started.elapsed() < CLAIM_WAIT, "{:?}", started.elapsed());
+    assert_eq!(setup.published_ids().await, EXPECTED);
+}
+
+#[tokio::test]
+async fn a_release_refused_for_all_the_sdks_attempts_is_tried_again() {
+    let release_faults = vec![Fault::ServerError; SDK_ATTEMPTS];
+    let setup = Setup::new(&[("DynamoDB.DeleteItem", &release_faults)]).await;
+
+    let summary = setup.run(at()).await;
+    assert_eq!(summary.delivered, 1, "{summary:#?}");
+    assert!(!summary.left_work_undone(), "{summary:#?}");
+    assert!(!setup.lease_held().await, "the lease was left to lapse");
     assert_eq!(setup.published_ids().await, EXPECTED);
 }
