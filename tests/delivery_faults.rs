@@ -5,6 +5,8 @@
 //!   SDK's retries refused) left the lease held for its two minutes, so every retry of the
 //!   run waited five seconds and failed again.
 //! - A release that failed for all the SDK's attempts did the same.
+//! - Marking notifications sent that failed for all the SDK's attempts left them in the
+//!   outbox, and the next run sent them a second time.
 //!
 //! The store and notifier are the real ones against moto server; the failures come from
 //! the scripted fault client, the tests' one stand-in (see `support/faults.rs`), since moto
@@ -21,6 +23,7 @@ use kpiwatch::sources::Collector;
 use kpiwatch::store::DynamoStore;
 use support::aws::{
     create_table, create_topic, drain_notification_ids, sdk_config, subscribe_queue, unique,
+    unsent_ids,
 };
 use support::faults::{Fault, FaultyHttpClient};
 
@@ -159,5 +162,21 @@ async fn a_release_refused_for_all_the_sdks_attempts_is_tried_again() {
     assert_eq!(summary.delivered, 1, "{summary:#?}");
     assert!(!summary.left_work_undone(), "{summary:#?}");
     assert!(!setup.lease_held().await, "the lease was left to lapse");
+    assert_eq!(setup.published_ids().await, EXPECTED);
+}
+
+#[tokio::test]
+async fn marking_sent_refused_for_all_the_sdks_attempts_is_tried_again_so_nothing_is_resent() {
+    let mark_faults = vec![Fault::ResetBeforeArrival; SDK_ATTEMPTS];
+    let setup = Setup::new(&[("DynamoDB.BatchWriteItem", &mark_faults)]).await;
+
+    let summary = setup.run(at()).await;
+    assert_eq!(summary.delivered, 1, "{summary:#?}");
+    assert!(!summary.left_work_undone(), "{summary:#?}");
+    assert_eq!(unsent_ids(&setup.store).await, Vec::<String>::new());
+
+    // The next scheduled run has nothing left to send.
+    let next = setup.run(at() + chrono::Duration::minutes(5)).await;
+    assert_eq!(next.delivered, 0, "{next:#?}");
     assert_eq!(setup.published_ids().await, EXPECTED);
 }
