@@ -193,7 +193,7 @@ pub async fn run_cycle(
 /// holds the claim, it tries again for up to [`CLAIM_WAIT`]; after that, the `known`
 /// notifications this run saw are reported undelivered, for a retry to find delivered or
 /// deliver. A store failure here is reported the same way: what was committed stays in the
-/// outbox.
+/// outbox, and the claim, which the failed call may have taken, is given back.
 async fn claim_and_deliver(
     store: &dyn Store,
     notifier: &dyn Notifier,
@@ -229,12 +229,21 @@ async fn claim_and_deliver(
             Err(error) => {
                 warn!(%error, "the outbox could not be claimed; it stays for the next run");
                 summary.undelivered = known;
+                // The claim may have been taken all the same, its reply lost after the write,
+                // or the outbox not read after it. Held, it would turn every run away for the
+                // whole lease, Lambda's retries of this one included.
+                release(store, &holder).await;
                 return;
             }
         }
     };
     deliver(store, notifier, &outbox, summary).await;
-    if let Err(error) = store.release_outbox(&holder).await {
+    release(store, &holder).await;
+}
+
+/// Gives the claim up; one not given up lapses after [`DELIVERY_LEASE`].
+async fn release(store: &dyn Store, holder: &str) {
+    if let Err(error) = store.release_outbox(holder).await {
         warn!(%error, "the outbox claim was not released; it lapses by itself");
     }
 }

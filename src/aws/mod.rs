@@ -41,11 +41,11 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The SDK configuration every client is built from: the standard provider chain (region,
-/// credentials, `AWS_ENDPOINT_URL`), standard retries and our timeouts.
+/// credentials, `AWS_ENDPOINT_URL`), [`retry_config`] and our timeouts.
 pub async fn load_sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .http_client(SharedHttpClient::new(LazyHttpsClient::default()))
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .retry_config(retry_config())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(3))
@@ -55,4 +55,11 @@ pub async fn load_sdk_config() -> SdkConfig {
         )
         .load()
         .await
+}
+
+/// The SDK's retries: standard mode, with its jittered exponential backoff and its retry
+/// quota, [`MAX_ATTEMPTS`] attempts per call. Public so that a test can run these very
+/// retries with shorter waits.
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS)
 }

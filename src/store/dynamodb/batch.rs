@@ -16,6 +16,12 @@ const BATCH_LIMIT: usize = 25;
 /// throttling, typically); the rest come back as `UnprocessedItems` and are sent again with
 /// [`Backoff::STANDARD`]. Any still unprocessed after that make the whole call a retryable
 /// failure.
+///
+/// A call that failed as a whole for a reason that passes, after the SDK's own attempts, is
+/// sent again with the same backoff. These deletes mark notifications delivered, and every
+/// one left undone is a notification the next run sends a second time: with a fifth of
+/// calls failing, the SDK's three attempts alone left about one run in a hundred resending
+/// its notifications. Deleting twice is harmless.
 pub(super) async fn delete_all(
     client: &Client,
     table: &str,
@@ -32,24 +38,35 @@ pub(super) async fn delete_all(
             .map_err(|error| StoreError::Permanent(format!("cannot build a delete: {error}")))?;
 
         let mut retry = 0;
-        while !requests.is_empty() {
-            if retry > 0 && !Backoff::STANDARD.sleep_before(retry - 1).await {
-                return Err(StoreError::Retryable(format!(
-                    "BatchWriteItem left {} deletes unprocessed after {} retries",
-                    requests.len(),
-                    Backoff::STANDARD.max_retries
-                )));
-            }
-            let output = client
+        loop {
+            let result = client
                 .batch_write_item()
-                .request_items(table, requests)
+                .request_items(table, requests.clone())
                 .send()
-                .await
-                .map_err(|error| classify("BatchWriteItem", &error))?;
-            requests = output
-                .unprocessed_items
-                .and_then(|mut unprocessed| unprocessed.remove(table))
-                .unwrap_or_default();
+                .await;
+            match result {
+                Ok(output) => {
+                    requests = output
+                        .unprocessed_items
+                        .and_then(|mut unprocessed| unprocessed.remove(table))
+                        .unwrap_or_default();
+                    if requests.is_empty() {
+                        break;
+                    }
+                    if !Backoff::STANDARD.sleep_before(retry).await {
+                        return Err(StoreError::Retryable(format!(
+                            "BatchWriteItem left {} deletes unprocessed after {retry} retries",
+                            requests.len(),
+                        )));
+                    }
+                }
+                Err(error) => {
+                    let failure = classify("BatchWriteItem", &error);
+                    if !failure.is_retryable() || !Backoff::STANDARD.sleep_before(retry).await {
+                        return Err(failure.into());
+                    }
+                }
+            }
             retry += 1;
         }
     }

@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use chrono::{DateTime, Utc};
 
 use super::items::{self, HOLDER, LEASE, RUN_PARTITION, UNTIL, key, s, time_key};
-use crate::aws::classify;
+use crate::aws::{Backoff, classify};
 use crate::store::StoreError;
 
 /// Who holds a lease that could not be taken, and until when.
@@ -58,26 +58,39 @@ pub(super) async fn take(
 
 /// Deletes the lease if `holder` still holds it. A lease that lapsed and was taken by
 /// another run is left to that run.
+///
+/// A lease left behind turns every run away from the outbox until it lapses, which is
+/// longer than Lambda waits before its retries; so a retryable failure, once the SDK's own
+/// attempts are used up, is tried again with [`Backoff::STANDARD`], about a second and a half
+/// at worst.
 pub(super) async fn release(client: &Client, table: &str, holder: &str) -> Result<(), StoreError> {
-    let result = client
-        .delete_item()
-        .table_name(table)
-        .set_key(Some(key(RUN_PARTITION, LEASE)))
-        .condition_expression("#holder = :holder")
-        .expression_attribute_names("#holder", HOLDER)
-        .expression_attribute_values(":holder", s(holder))
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(error)
-            if error
-                .as_service_error()
-                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-        {
-            Ok(())
+    let mut retry = 0;
+    loop {
+        let result = client
+            .delete_item()
+            .table_name(table)
+            .set_key(Some(key(RUN_PARTITION, LEASE)))
+            .condition_expression("#holder = :holder")
+            .expression_attribute_names("#holder", HOLDER)
+            .expression_attribute_values(":holder", s(holder))
+            .send()
+            .await;
+        let failure = match result {
+            Ok(_) => return Ok(()),
+            // Not ours, or no longer there: a retry whose first attempt had deleted it.
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                return Ok(());
+            }
+            Err(error) => classify("DeleteItem", &error),
+        };
+        if !failure.is_retryable() || !Backoff::STANDARD.sleep_before(retry).await {
+            return Err(failure.into());
         }
-        Err(error) => Err(classify("DeleteItem", &error).into()),
+        retry += 1;
     }
 }
 
