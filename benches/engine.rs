@@ -45,11 +45,11 @@ fn measure(rule_count: usize) -> (Duration, Duration) {
             config: &config,
             snapshot: &snapshot,
             baselines: &baselines,
-            states: &states,
+            states: std::mem::take(&mut states),
             at: snapshot.taken_at,
         };
         let started = Instant::now();
-        let evaluation = std::hint::black_box(engine::evaluate(&input));
+        let evaluation = std::hint::black_box(engine::evaluate(input));
         let elapsed = started.elapsed();
         if run >= WARM_UP_RUNS {
             timings.push(elapsed);

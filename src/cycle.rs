@@ -150,11 +150,11 @@ pub async fn run_cycle(
                 .zip(loaded.baselines)
                 .filter_map(|(vs, snapshot)| snapshot.map(|s| (vs, s)))
                 .collect();
-            let evaluation = engine::evaluate(&EvaluationInput {
+            let evaluation = engine::evaluate(EvaluationInput {
                 config,
                 snapshot: &snapshot,
                 baselines: &baselines,
-                states: &loaded.states,
+                states: loaded.states,
                 at,
             });
             summary.rules_evaluated = evaluation.states.len();

@@ -163,11 +163,11 @@ fn an_evaluation_at_an_already_evaluated_time_changes_nothing_and_sends_nothing(
 
     let mut replayed = h.metrics(&[(METRIC, 1.0)]);
     replayed.taken_at = t0();
-    let evaluation = kpiwatch::engine::evaluate(&kpiwatch::engine::EvaluationInput {
+    let evaluation = kpiwatch::engine::evaluate(kpiwatch::engine::EvaluationInput {
         config: &h.config,
         snapshot: &replayed,
         baselines: &Default::default(),
-        states: &before,
+        states: before.clone(),
         at: t0(),
     });
 

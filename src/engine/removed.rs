@@ -9,19 +9,15 @@ use super::render::{About, Facts, Renderer, Subject};
 use super::{RuleStates, state::Notified};
 use crate::model::{Level, Notification, NotificationKind};
 
-/// Resolves the open alerts of rules that are in `previous` but not in `current`. Both
-/// maps are sorted by id, so one pass over the two finds them.
+/// Resolves the open alerts among `removed`, the states of rules no longer in the config.
 pub(super) fn close_removed(
-    previous: &RuleStates,
-    current: &RuleStates,
+    removed: &RuleStates,
     renderer: &mut Renderer<'_>,
     notifications: &mut Vec<Notification>,
 ) {
     let no_labels = BTreeMap::new();
-    let mut current_ids = current.keys().peekable();
-    for (id, state) in previous {
-        while current_ids.next_if(|current| *current < id).is_some() {}
-        if current_ids.peek() == Some(&id) || state.notified == Notified::Ok {
+    for (id, state) in removed {
+        if state.notified == Notified::Ok {
             continue;
         }
         let facts = Facts {

@@ -9,16 +9,17 @@ use super::{Datapoint, EvaluationInput, RuleState, flapping, silence, value};
 use crate::config::{ChangeMode, MissingData, Rule};
 use crate::model::Notification;
 
-/// Evaluates `rule` at `input.at`, pushing its notification, if any, onto `notifications`.
+/// Evaluates `rule` at `input.at` from its `previous` state, pushing its notification, if
+/// any, onto `notifications`.
 pub(super) fn evaluate(
     rule: &Rule,
     input: &EvaluationInput<'_>,
+    previous: Option<RuleState>,
     renderer: &mut Renderer<'_>,
     notifications: &mut Vec<Notification>,
 ) -> RuleState {
     let at = input.at;
-    let previous = input.states.get(&rule.id);
-    if let Some(previous) = previous.filter(|p| p.evaluated_at >= at) {
+    if let Some(previous) = previous.as_ref().filter(|p| p.evaluated_at >= at) {
         // Already evaluated at this T or later: a replayed run changes nothing.
         return previous.clone();
     }

@@ -37,6 +37,11 @@ impl<'a> SourceRule<'a> {
     }
 
     /// The rule id, as states are keyed.
+    pub(super) fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The rule id, owned.
     pub(super) fn into_id(self) -> String {
         self.id
     }
@@ -48,12 +53,12 @@ pub(super) fn evaluate(
     rule: &SourceRule<'_>,
     settings: &SourceHealth,
     input: &EvaluationInput<'_>,
+    previous: Option<RuleState>,
     renderer: &mut Renderer<'_>,
     notifications: &mut Vec<Notification>,
 ) -> RuleState {
     let at = input.at;
-    let previous = input.states.get(&rule.id);
-    if let Some(previous) = previous.filter(|p| p.evaluated_at >= at) {
+    if let Some(previous) = previous.as_ref().filter(|p| p.evaluated_at >= at) {
         return previous.clone();
     }
     let keep = (settings.for_clause.datapoints as usize).max(SPARKLINE_POINTS);

@@ -96,26 +96,14 @@ impl RuleState {
     /// The state to evaluate at `at`, carried over from this one: everything as it was,
     /// with only the last `kept` of the current datapoints and room for one more. One
     /// allocation, instead of a clone that a push would grow again.
-    pub(super) fn carry_over(&self, at: DateTime<Utc>, kept: usize) -> RuleState {
-        let kept = self.datapoints.len().min(kept);
-        let mut datapoints = VecDeque::with_capacity(kept + 1);
-        datapoints.extend(self.datapoints.range(self.datapoints.len() - kept..));
+    pub(super) fn carry_over(self, at: DateTime<Utc>, kept: usize) -> RuleState {
+        let mut datapoints = self.datapoints;
+        let dropped = datapoints.len().saturating_sub(kept);
+        datapoints.drain(..dropped);
         RuleState {
-            state: self.state,
             evaluated_at: at,
             datapoints,
-            active_at: self.active_at,
-            fired_at: self.fired_at,
-            resolved_at: self.resolved_at,
-            counted_with: self.counted_with,
-            flapping: self.flapping,
-            nothing_open_before_flapping: self.nothing_open_before_flapping,
-            notified: self.notified,
-            silenced_while_open: self.silenced_while_open,
-            last_sent_at: self.last_sent_at,
-            reminders_sent: self.reminders_sent,
-            incident_level: self.incident_level,
-            last_error: self.last_error.clone(),
+            ..self
         }
     }
 }

@@ -79,11 +79,11 @@ pub fn run_test(config: &Config, test: &TestCase) -> TestOutcome {
         let at = test.time_of(step);
         let snapshot = snapshot(test, step, at);
         let baselines = baselines(&offsets, &history, at);
-        let evaluation = engine::evaluate(&EvaluationInput {
+        let evaluation = engine::evaluate(EvaluationInput {
             config,
             snapshot: &snapshot,
             baselines: &baselines,
-            states: &states,
+            states: std::mem::take(&mut states),
             at,
         });
         states = evaluation.states;

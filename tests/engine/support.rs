@@ -298,11 +298,11 @@ impl Harness {
             "snapshots are taken at the step's T"
         );
         let baselines = self.baselines();
-        let evaluation = engine::evaluate(&EvaluationInput {
+        let evaluation = engine::evaluate(EvaluationInput {
             config: &self.config,
             snapshot: &snapshot,
             baselines: &baselines,
-            states: &self.states,
+            states: self.states.clone(),
             at: self.at,
         });
         self.states = evaluation.states.clone();

@@ -126,7 +126,7 @@ impl Function {
         let table = required("KPIWATCH_TABLE", "set it to the DynamoDB table's name")?;
         let topic: TopicArn =
             required("KPIWATCH_TOPIC_ARN", "set it to the SNS topic's ARN")?.parse()?;
-        let aws = kpiwatch::aws::load_sdk_config().await;
+        let aws = kpiwatch::aws::load_lambda_sdk_config().await;
         let collector = Collector::new().with_secrets(SecretResolver::from_sdk_config(&aws));
 
         Ok(Function {

@@ -59,9 +59,10 @@ impl<'n> Fields<'n> {
     /// to, or that field would count as a misspelling.
     pub fn written(&self, key: &str) -> bool {
         self.node.as_mapping().is_some_and(|mapping| {
-            mapping
-                .keys()
-                .any(|name| name.as_str() == key || closest(name.as_str(), &[key]).is_some())
+            mapping.keys().any(|name| name.as_str() == key)
+                || mapping
+                    .keys()
+                    .any(|name| closest(name.as_str(), &[key]).is_some())
         })
     }
 

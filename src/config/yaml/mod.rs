@@ -102,7 +102,18 @@ pub fn parse(text: &str) -> Result<Document, Diagnostic> {
 /// file is still checked.
 pub fn parse_file(text: &str, kind: FileKind) -> Result<Document, Diagnostic> {
     let text = without_bom(text);
-    let duplicates = duplicate_keys(text, kind)?;
+    // Most files have no duplicate key, and then the strict parse is the only one: the
+    // Lambda reads its config at every cold start.
+    let error = match marked_yaml::parse_yaml_with_options(0, text, strict()) {
+        Ok(root) => {
+            return Ok(Document {
+                root,
+                diagnostics: second_document(text, kind).into_iter().collect(),
+            });
+        }
+        Err(error) => error,
+    };
+    let duplicates = duplicate_keys(text, error, kind)?;
     let lenient = LoaderOptions::default().prevent_coercion(true);
     match marked_yaml::parse_yaml_with_options(0, text, lenient) {
         Ok(root) => Ok(Document {
@@ -119,25 +130,29 @@ pub fn parse_file(text: &str, kind: FileKind) -> Result<Document, Diagnostic> {
     }
 }
 
-/// Every duplicate key of `text`, or the error that stops the parse.
+/// Parsing that stops at the first duplicate key, and reads quoted scalars as written.
+fn strict() -> LoaderOptions {
+    LoaderOptions::default()
+        .prevent_coercion(true)
+        .error_on_duplicate_keys(true)
+}
+
+/// Every duplicate key of `text`, given the error of its strict parse, or the error that
+/// stops the parse.
 ///
 /// The parser stops at the first duplicate key. To find the next one, the file is parsed
 /// again with that key renamed to a placeholder of the same length, so that every other
 /// position stays as it is, and so on. A key whose text is not written verbatim (with
 /// escapes), or too short to take another placeholder, ends the search there.
-fn duplicate_keys(text: &str, kind: FileKind) -> Result<Vec<Diagnostic>, Diagnostic> {
-    let strict = || {
-        LoaderOptions::default()
-            .prevent_coercion(true)
-            .error_on_duplicate_keys(true)
-    };
+fn duplicate_keys(
+    text: &str,
+    first_error: marked_yaml::LoadError,
+    kind: FileKind,
+) -> Result<Vec<Diagnostic>, Diagnostic> {
     let mut working = text.to_string();
     let mut duplicates = Vec::new();
+    let mut error = first_error;
     for renamed in 0usize.. {
-        let error = match marked_yaml::parse_yaml_with_options(0, &working, strict()) {
-            Ok(_) => break,
-            Err(error) => error,
-        };
         let marked_yaml::LoadError::DuplicateKey(inner) = &error else {
             if duplicates.is_empty() {
                 return Err(load_error(&error, text, kind));
@@ -149,6 +164,10 @@ fn duplicate_keys(text: &str, kind: FileKind) -> Result<Vec<Diagnostic>, Diagnos
             Some(renamed_text) => working = renamed_text,
             None => break,
         }
+        error = match marked_yaml::parse_yaml_with_options(0, &working, strict()) {
+            Ok(_) => break,
+            Err(error) => error,
+        };
     }
     Ok(duplicates)
 }
