@@ -282,6 +282,22 @@ fn a_raised_threshold_applies_at_once_to_the_datapoints_m_of_n_holds() {
 }
 
 #[test]
+fn a_resolve_after_a_threshold_change_names_the_condition_that_fired() {
+    let rule = rule("churn").unit("%").critical("> 5").build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+
+    h.config.rules[0].critical = Some(condition("> 10"));
+    let resolved = h.step(Some(6.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    assert_eq!(only(&resolved).condition, "> 5");
+
+    // The next incident names the line as the config now draws it.
+    h.step(Some(11.0), S::Critical, &[(K::Firing, L::Critical)]);
+    let resolved = h.step(Some(1.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    assert_eq!(only(&resolved).condition, "> 10");
+}
+
+#[test]
 fn a_lowered_threshold_counts_the_datapoints_already_held() {
     let rule = rule("churn").critical("> 10").for_m_of_n(3, 3).build();
     let mut h = Harness::new(config(vec![rule]));

@@ -1,13 +1,13 @@
 //! One threshold rule, from this run's value to its new state and notification.
 
 use super::level::{self, Counting};
-use super::lifecycle::{self, Policy};
+use super::lifecycle::{self, Decision, Policy};
 use super::render::{self, About, Facts, Renderer, SPARKLINE_POINTS, Subject};
 use super::state::Notified;
 use super::transition::{self, Evidence, Exit};
 use super::{Datapoint, EvaluationInput, RuleState, flapping, silence, value};
-use crate::config::{ChangeMode, MissingData, Rule};
-use crate::model::Notification;
+use crate::config::{ChangeMode, Condition, MissingData, Rule};
+use crate::model::{Notification, NotificationKind};
 
 /// Evaluates `rule` at `input.at` from its `previous` state, pushing its notification, if
 /// any, onto `notifications`.
@@ -65,6 +65,7 @@ pub(super) fn evaluate(
     };
     let is_silenced = || silence::is_silenced(&input.config.silences, &rule.id, &rule.labels, at);
     if let Some(decision) = lifecycle::decide(&mut state, &policy, is_silenced, at) {
+        let condition = notified_condition(rule, &decision, &mut state);
         let len = state.datapoints.len();
         let recent = state
             .datapoints
@@ -75,9 +76,7 @@ pub(super) fn evaluate(
             decision,
             value,
             previous_value: value::value_at(rule, &state.datapoints, previous_end),
-            condition: render::condition_level(&decision)
-                .and_then(|level| rule.condition_for(level))
-                .copied(),
+            condition,
             sparkline: render::draw(recent.map(|d| d.value)),
             state_changes: rule.flapping.map_or(0, |f| {
                 flapping::changes(&state.datapoints, f.evaluations as usize)
@@ -93,6 +92,27 @@ pub(super) fn evaluate(
         notifications.push(renderer.notification(&subject, facts));
     }
     state
+}
+
+/// The condition a notification names. A resolve names the one its alert was notified
+/// with, which a changed config may no longer hold; every other notification names the
+/// current one, and remembers it for the resolve.
+fn notified_condition(
+    rule: &Rule,
+    decision: &Decision,
+    state: &mut RuleState,
+) -> Option<Condition> {
+    let current = render::condition_level(decision)
+        .and_then(|level| rule.condition_for(level))
+        .copied();
+    match decision.kind {
+        NotificationKind::Resolved => state.notified_condition.take().or(current),
+        NotificationKind::NoData => current,
+        _ => {
+            state.notified_condition = current;
+            current
+        }
+    }
 }
 
 /// How the rule leaves a firing level that M of N no longer holds: not on a missing value,

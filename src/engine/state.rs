@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::config::Condition;
 use crate::model::{AlertState, Level};
 
 /// What the engine remembers about one rule between evaluations. Stores keep it as an
@@ -65,6 +66,10 @@ pub struct RuleState {
     /// sent, so that every notification of the incident can say how bad it got.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incident_level: Option<Level>,
+    /// The condition the open alert was last notified with, so that its resolve names the
+    /// line that was crossed even when the config has moved it since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notified_condition: Option<Condition>,
     /// Source-health rules only: the last error the source reported, so that the resolve
     /// can still name it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,6 +94,7 @@ impl RuleState {
             last_sent_at: None,
             reminders_sent: 0,
             incident_level: None,
+            notified_condition: None,
             last_error: None,
         }
     }
