@@ -11,7 +11,6 @@ use std::error::Error as StdError;
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use thiserror::Error;
 
@@ -96,7 +95,7 @@ where
         (Some(code), Some(message)) => format!("{code}: {message}"),
         _ => match error.as_service_error() {
             Some(service_error) => service_error.to_string(),
-            None => DisplayErrorContext(error).to_string(),
+            None => causes(error),
         },
     };
     if retryable {
@@ -104,6 +103,24 @@ where
     } else {
         AwsError::Permanent { operation, message }
     }
+}
+
+/// An error and its causes, each as its `Display` writes it, joined by `: `. The SDK's own
+/// `DisplayErrorContext` ends with the whole `Debug` dump of the error, which is no help to
+/// the person reading a log line about a refused connection.
+fn causes(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // Some wrappers repeat their cause's text in their own.
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// Is an AWS error code one that passes if the request is tried again?
@@ -285,6 +302,18 @@ mod tests {
         let construction: SdkError<GetItemError, HttpResponse> =
             SdkError::construction_failure("missing key");
         assert!(!classify("GetItem", &construction).is_retryable());
+    }
+
+    #[test]
+    fn transport_failures_read_as_their_causes_without_a_debug_dump() {
+        let io: SdkError<GetItemError, HttpResponse> = SdkError::dispatch_failure(
+            ConnectorError::io("tcp connect error: Connection refused".into()),
+        );
+        assert_eq!(
+            classify("GetItem", &io).to_string(),
+            "GetItem failed, retryable: dispatch failure: io error: \
+             tcp connect error: Connection refused"
+        );
     }
 
     #[test]
