@@ -25,6 +25,21 @@ async fn a_json_file_gives_flat_metrics_and_skips_strings() {
 }
 
 #[tokio::test]
+async fn a_file_saved_with_a_byte_order_mark_is_read() {
+    // What Windows PowerShell's `Out-File -Encoding utf8` writes.
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("metrics.json");
+    std::fs::write(
+        &path,
+        b"\xEF\xBB\xBF{\"retention\": {\"churnRate\": 6.2}}\r\n",
+    )
+    .unwrap();
+    let snapshot = collect(vec![("billing", file(path))]).await;
+    assert!(snapshot.failures.is_empty(), "{:?}", snapshot.failures);
+    assert_eq!(snapshot.metric("retention.churnRate"), Some(6.2));
+}
+
+#[tokio::test]
 async fn a_missing_file_is_a_recorded_failure_naming_the_path() {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("absent.json");
