@@ -49,6 +49,42 @@ async fn a_json_api_gives_flat_metrics_and_receives_the_configured_headers() {
 }
 
 #[tokio::test]
+async fn a_gzip_response_is_decoded_and_gzip_is_asked_for() {
+    let api = http_server::start(Behaviour::Gzip(
+        r#"{"retention":{"churnRate":6.2},"regions":[{"p99":120}]}"#.into(),
+    ));
+    let snapshot = collect(vec![(
+        "billing",
+        http(api.url("/kpis"), Duration::from_secs(5), vec![]),
+    )])
+    .await;
+
+    assert!(snapshot.failures.is_empty(), "{:?}", snapshot.failures);
+    assert_eq!(snapshot.metric("retention.churnRate"), Some(6.2));
+    assert_eq!(snapshot.metric("regions.0.p99"), Some(120.0));
+    let request = api.requests.lock().unwrap()[0].to_lowercase();
+    assert!(request.contains("accept-encoding: gzip"), "{request}");
+}
+
+#[tokio::test]
+async fn a_body_that_starts_with_a_byte_order_mark_is_read() {
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    body.extend_from_slice(br#"{"support": {"nps": 31}}"#);
+    let api = http_server::start(Behaviour::Respond {
+        status: "200 OK",
+        content_type: "application/json; charset=utf-8",
+        body,
+    });
+    let snapshot = collect(vec![(
+        "support",
+        http(api.url("/"), Duration::from_secs(5), vec![]),
+    )])
+    .await;
+    assert!(snapshot.failures.is_empty(), "{:?}", snapshot.failures);
+    assert_eq!(snapshot.metric("support.nps"), Some(31.0));
+}
+
+#[tokio::test]
 async fn a_server_that_never_answers_fails_at_the_timeout_and_others_still_deliver() {
     let silent = http_server::start(Behaviour::Hang(Duration::from_secs(30)));
     let healthy = http_server::start(http_server::json(r#"{"uptime": 99.95}"#));
