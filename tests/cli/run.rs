@@ -300,6 +300,49 @@ fn a_bad_evaluation_time_is_a_usage_error() {
 }
 
 #[test]
+fn evaluation_times_people_type_instead_of_rfc_3339_are_told_what_to_write() {
+    let workspace = Workspace::of_example("saas");
+    let cases = [
+        (
+            "2026-12-03",
+            "a date alone is not a time",
+            "2026-12-03T00:00:00Z",
+        ),
+        (
+            "2026-12-03T10:00:00",
+            "has no UTC offset",
+            "2026-12-03T10:00:00Z",
+        ),
+        (
+            "2026-12-03 10:00:00",
+            "has no UTC offset",
+            "2026-12-03T10:00:00Z",
+        ),
+        (
+            "1796292000",
+            "a Unix timestamp is not accepted",
+            "2026-12-03T10:00:00Z",
+        ),
+        (
+            "2026-12-31T23:59:60Z",
+            "a leap second cannot be T",
+            "2026-12-31T23:59:59Z",
+        ),
+    ];
+    for (at, problem, suggestion) in cases {
+        let output = workspace.kpiwatch(&["run", "--at", at]);
+        assert_eq!(output.status.code(), Some(2), "{at}");
+        let errors = stderr(&output);
+        assert!(errors.contains(problem), "{at}: {errors}");
+        assert!(
+            errors.contains(&format!("write {suggestion}")),
+            "{at}: {errors}"
+        );
+    }
+    assert!(!workspace.path(".kpiwatch").exists(), "nothing is stored");
+}
+
+#[test]
 fn an_evaluation_time_with_a_fraction_of_a_second_is_refused() {
     let workspace = Workspace::of_example("saas");
     let output = workspace.kpiwatch(&["run", "--at", "2026-12-03T10:00:00.250Z"]);
