@@ -56,8 +56,13 @@ async fn serve_together(callers: usize, body: &'static str) -> String {
             }
         }),
     );
+    format!("{}/kpis", serve(app).await)
+}
+
+/// Serves `app` on a loopback port and returns its base URL.
+async fn serve(app: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/kpis", listener.local_addr().unwrap());
+    let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     url
 }
@@ -128,10 +133,7 @@ async fn serve_early_then_late(body: &'static str) -> String {
     let app = Router::new()
         .route("/early", get(move || early(Duration::ZERO)))
         .route("/late", get(move || answer(Duration::from_millis(500))));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    url
+    serve(app).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
