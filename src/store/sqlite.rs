@@ -4,13 +4,14 @@
 //! file), so they run on the caller's task instead of a blocking pool; a store serving
 //! many concurrent runs would want `spawn_blocking`, but the CLI runs one cycle at a time.
 
+use std::num::ParseIntError;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use super::{Claim, Commit, Loaded, RunRecord, Store, StoreError};
 use crate::engine::{RuleState, RuleStates};
@@ -59,10 +60,7 @@ impl SqliteStore {
                 StoreError::Permanent(format!("cannot create {}: {error}", folder.display()))
             })?;
         }
-        let with_path = |error: rusqlite::Error| match classify(error) {
-            StoreError::Retryable(e) => StoreError::Retryable(format!("{}: {e}", path.display())),
-            StoreError::Permanent(e) => StoreError::Permanent(format!("{}: {e}", path.display())),
-        };
+        let with_path = |error| at_path(path, error);
         let connection = Connection::open(path).map_err(with_path)?;
         // Another process (a second `kpiwatch run`) may hold the write lock for the length
         // of one commit; waiting a few seconds beats failing the run.
@@ -79,6 +77,47 @@ impl SqliteStore {
         })
     }
 
+    /// Opens an existing database file for reading only, as `kpiwatch history` does: it
+    /// creates nothing and writes nothing, so it works on a state file that the user may
+    /// read but not write (one owned by the service account that runs kpiwatch, or a copy
+    /// on read-only storage). Writing through the store fails.
+    ///
+    /// A WAL database needs its `-shm` index to be read. When that cannot be created (the
+    /// folder is read-only too), the file is opened as immutable instead: nothing may
+    /// write it while it is read, which holds for a file no one here can write.
+    pub fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
+        let with_path = |error| at_path(path, error);
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = Connection::open_with_flags(path, flags).map_err(with_path)?;
+        connection
+            .busy_timeout(Duration::from_secs(10))
+            .map_err(with_path)?;
+        let connection = match read_schema_version(&connection) {
+            // SQLite says READONLY_CANTINIT, or CANTOPEN in older versions.
+            Err(rusqlite::Error::SqliteFailure(failure, _))
+                if matches!(failure.code, ErrorCode::ReadOnly | ErrorCode::CannotOpen) =>
+            {
+                let mut uri =
+                    url::Url::from_file_path(std::path::absolute(path).map_err(|error| {
+                        StoreError::Permanent(format!("{}: {error}", path.display()))
+                    })?)
+                    .map_err(|()| {
+                        StoreError::Permanent(format!("{}: not a file", path.display()))
+                    })?;
+                uri.set_query(Some("immutable=1"));
+                Connection::open_with_flags(uri.as_str(), flags | OpenFlags::SQLITE_OPEN_URI)
+                    .map_err(with_path)?
+            }
+            _ => connection,
+        };
+        match read_schema_version(&connection).map_err(with_path)? {
+            Some(Ok(SCHEMA_VERSION)) => Ok(SqliteStore {
+                connection: Mutex::new(connection),
+            }),
+            other => Err(unreadable_version(path, other)),
+        }
+    }
+
     fn connection(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half-written transaction behind:
         // SQLite rolls it back. The connection stays usable.
@@ -88,16 +127,22 @@ impl SqliteStore {
     }
 }
 
-fn check_schema_version(connection: &Connection, path: &Path) -> Result<(), StoreError> {
+/// The schema version the file records, if it records one.
+fn read_schema_version(
+    connection: &Connection,
+) -> Result<Option<Result<i64, ParseIntError>>, rusqlite::Error> {
     let stored: Option<String> = connection
         .query_row(
             "SELECT value FROM meta WHERE key = 'schema_version'",
             [],
             |row| row.get(0),
         )
-        .optional()
-        .map_err(classify)?;
-    match stored.map(|v| v.parse::<i64>()) {
+        .optional()?;
+    Ok(stored.map(|v| v.parse::<i64>()))
+}
+
+fn check_schema_version(connection: &Connection, path: &Path) -> Result<(), StoreError> {
+    match read_schema_version(connection).map_err(classify)? {
         None => {
             connection
                 .execute(
@@ -108,11 +153,23 @@ fn check_schema_version(connection: &Connection, path: &Path) -> Result<(), Stor
             Ok(())
         }
         Some(Ok(SCHEMA_VERSION)) => Ok(()),
-        Some(other) => Err(StoreError::Permanent(format!(
-            "{} has schema version {:?}; this kpiwatch reads version {SCHEMA_VERSION}",
-            path.display(),
-            other.ok()
-        ))),
+        other => Err(unreadable_version(path, other)),
+    }
+}
+
+fn unreadable_version(path: &Path, found: Option<Result<i64, ParseIntError>>) -> StoreError {
+    StoreError::Permanent(format!(
+        "{} has schema version {:?}; this kpiwatch reads version {SCHEMA_VERSION}",
+        path.display(),
+        found.and_then(Result::ok)
+    ))
+}
+
+/// A SQLite error, classified, with the file it concerns.
+fn at_path(path: &Path, error: rusqlite::Error) -> StoreError {
+    match classify(error) {
+        StoreError::Retryable(e) => StoreError::Retryable(format!("{}: {e}", path.display())),
+        StoreError::Permanent(e) => StoreError::Permanent(format!("{}: {e}", path.display())),
     }
 }
 
