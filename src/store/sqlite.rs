@@ -5,7 +5,7 @@
 //! many concurrent runs would want `spawn_blocking`, but the CLI runs one cycle at a time.
 
 use std::num::ParseIntError;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -50,6 +50,8 @@ CREATE TABLE IF NOT EXISTS outbox_lease (
 #[derive(Debug)]
 pub struct SqliteStore {
     connection: Mutex<Connection>,
+    /// The file, for errors about what is stored in it.
+    path: PathBuf,
 }
 
 impl SqliteStore {
@@ -74,6 +76,7 @@ impl SqliteStore {
         check_schema_version(&connection, path)?;
         Ok(SqliteStore {
             connection: Mutex::new(connection),
+            path: path.to_path_buf(),
         })
     }
 
@@ -113,6 +116,7 @@ impl SqliteStore {
         match read_schema_version(&connection).map_err(with_path)? {
             Some(Ok(SCHEMA_VERSION)) => Ok(SqliteStore {
                 connection: Mutex::new(connection),
+                path: path.to_path_buf(),
             }),
             other => Err(unreadable_version(path, other)),
         }
@@ -190,28 +194,34 @@ impl Store for SqliteStore {
             .map_err(classify)?;
         for row in rows {
             let (rule_id, document) = row.map_err(classify)?;
-            states.insert(rule_id, decode::<RuleState>(&document, "rule state")?);
+            let state = decode::<RuleState>(&document, &self.path, || {
+                format!("the state of rule `{rule_id}`")
+            })?;
+            states.insert(rule_id, state);
         }
 
         let mut baselines = Vec::with_capacity(baseline_instants.len());
         for instant in baseline_instants {
-            let document: Option<String> = connection
+            let row: Option<(i64, String)> = connection
                 .query_row(
-                    "SELECT document FROM snapshots WHERE taken_at_ms <= ?1 \
+                    "SELECT taken_at_ms, document FROM snapshots WHERE taken_at_ms <= ?1 \
                      ORDER BY taken_at_ms DESC LIMIT 1",
                     [instant.timestamp_millis()],
-                    |row| row.get(0),
+                    |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .optional()
                 .map_err(classify)?;
-            baselines.push(document.map(|d| decode(&d, "snapshot")).transpose()?);
+            let snapshot = row.map(|(taken_at_ms, document)| {
+                decode(&document, &self.path, || snapshot_at(taken_at_ms))
+            });
+            baselines.push(snapshot.transpose()?);
         }
 
         Ok(Loaded {
             last_evaluated_at,
             states,
             baselines,
-            outbox: read_outbox(&connection)?,
+            outbox: read_outbox(&connection, &self.path)?,
         })
     }
 
@@ -315,7 +325,7 @@ impl Store for SqliteStore {
                 params![holder, until.timestamp_millis()],
             )
             .map_err(classify)?;
-        let outbox = read_outbox(&transaction)?;
+        let outbox = read_outbox(&transaction, &self.path)?;
         transaction.commit().map_err(classify)?;
         Ok(Claim::Claimed(outbox))
     }
@@ -351,16 +361,21 @@ impl Store for SqliteStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut statement = connection
             .prepare(
-                "SELECT document FROM snapshots WHERE taken_at_ms >= ?1 \
+                "SELECT taken_at_ms, document FROM snapshots WHERE taken_at_ms >= ?1 \
                  ORDER BY taken_at_ms DESC LIMIT ?2",
             )
             .map_err(classify)?;
         let rows = statement
-            .query_map(params![since_ms, limit], |row| row.get::<_, String>(0))
+            .query_map(params![since_ms, limit], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            })
             .map_err(classify)?;
         let mut snapshots = Vec::new();
         for row in rows {
-            snapshots.push(decode::<Snapshot>(&row.map_err(classify)?, "snapshot")?);
+            let (taken_at_ms, document) = row.map_err(classify)?;
+            snapshots.push(decode::<Snapshot>(&document, &self.path, || {
+                snapshot_at(taken_at_ms)
+            })?);
         }
         snapshots.reverse();
         Ok(snapshots)
@@ -368,7 +383,7 @@ impl Store for SqliteStore {
 }
 
 /// The notifications not yet sent, oldest first.
-fn read_outbox(connection: &Connection) -> Result<Vec<Notification>, StoreError> {
+fn read_outbox(connection: &Connection, path: &Path) -> Result<Vec<Notification>, StoreError> {
     let mut statement = connection
         .prepare("SELECT document FROM outbox ORDER BY seq")
         .map_err(classify)?;
@@ -379,7 +394,8 @@ fn read_outbox(connection: &Connection) -> Result<Vec<Notification>, StoreError>
     for row in rows {
         outbox.push(decode::<Notification>(
             &row.map_err(classify)?,
-            "notification",
+            path,
+            || "a notification waiting in the outbox".to_string(),
         )?);
     }
     Ok(outbox)
@@ -408,9 +424,31 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|error| StoreError::Permanent(error.to_string()))
 }
 
-fn decode<T: serde::de::DeserializeOwned>(document: &str, what: &str) -> Result<T, StoreError> {
-    serde_json::from_str(document)
-        .map_err(|error| StoreError::Permanent(format!("unreadable stored {what}: {error}")))
+/// Reads a stored JSON document. A damaged one (edited by hand, or written by a newer
+/// kpiwatch) fails the read with the file and the row named, so that it can be found and
+/// repaired or removed; nothing is overwritten.
+fn decode<T: serde::de::DeserializeOwned>(
+    document: &str,
+    path: &Path,
+    what: impl FnOnce() -> String,
+) -> Result<T, StoreError> {
+    serde_json::from_str(document).map_err(|error| {
+        StoreError::Permanent(format!(
+            "{}: {} is unreadable: {error}",
+            path.display(),
+            what()
+        ))
+    })
+}
+
+fn snapshot_at(taken_at_ms: i64) -> String {
+    match DateTime::from_timestamp_millis(taken_at_ms) {
+        Some(at) => format!(
+            "the snapshot taken at {}",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+        None => format!("the snapshot with taken_at_ms {taken_at_ms}"),
+    }
 }
 
 /// A locked or busy database clears up when the other writer finishes; anything else (a

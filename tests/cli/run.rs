@@ -168,6 +168,52 @@ fn a_run_that_cannot_open_its_state_exits_3() {
 }
 
 #[test]
+fn a_damaged_row_in_the_state_file_is_named_and_nothing_is_overwritten() {
+    let workspace = Workspace::of_example("saas");
+    run_json(&workspace, T1);
+    let state = workspace.path(".kpiwatch/state.db");
+    let database = rusqlite::Connection::open(&state).unwrap();
+    database
+        .execute(
+            "UPDATE rule_states SET document = '{half a docu' WHERE rule_id = 'churn-rate'",
+            [],
+        )
+        .unwrap();
+    database
+        .execute("UPDATE snapshots SET document = 'null, edited by hand'", [])
+        .unwrap();
+    drop(database);
+    let before = std::fs::read(&state).unwrap();
+
+    let run = workspace.kpiwatch(&["run", "--config", "kpiwatch.yaml", "--at", T2]);
+    assert_eq!(run.status.code(), Some(3), "stderr: {}", stderr(&run));
+    assert!(
+        stderr(&run).contains(
+            ".kpiwatch/state.db: the state of rule `churn-rate` is unreadable: key must be a string"
+        ),
+        "{}",
+        stderr(&run)
+    );
+    let history = workspace.kpiwatch(&["history", "--metric", "retention.churnRate"]);
+    assert_eq!(
+        history.status.code(),
+        Some(3),
+        "stderr: {}",
+        stderr(&history)
+    );
+    assert!(
+        stderr(&history).contains("the snapshot taken at 2026-12-03T10:00:00Z is unreadable"),
+        "{}",
+        stderr(&history)
+    );
+    assert_eq!(
+        std::fs::read(&state).unwrap(),
+        before,
+        "nothing was written"
+    );
+}
+
+#[test]
 fn a_failing_source_is_reported_and_the_run_still_completes() {
     let workspace = Workspace::of_example("saas");
     std::fs::remove_file(workspace.path("metrics.json")).unwrap();
