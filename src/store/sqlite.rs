@@ -7,7 +7,7 @@
 use std::num::ParseIntError;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -46,6 +46,9 @@ CREATE TABLE IF NOT EXISTS outbox_lease (
 );
 ";
 
+/// How long opening the file waits for other runs' locks before giving up.
+const BUSY_WAIT: Duration = Duration::from_secs(10);
+
 /// A [`Store`] in one SQLite database file.
 #[derive(Debug)]
 pub struct SqliteStore {
@@ -66,14 +69,19 @@ impl SqliteStore {
         let connection = Connection::open(path).map_err(with_path)?;
         // Another process (a second `kpiwatch run`) may hold the write lock for the length
         // of one commit; waiting a few seconds beats failing the run.
-        connection
-            .busy_timeout(Duration::from_secs(10))
-            .map_err(with_path)?;
-        connection
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(with_path)?;
-        connection.execute_batch(SCHEMA).map_err(with_path)?;
-        check_schema_version(&connection, path)?;
+        connection.busy_timeout(BUSY_WAIT).map_err(with_path)?;
+        // Switching a new file to WAL takes an exclusive lock that SQLite's busy handler
+        // does not wait for when another connection is doing the same, so runs started
+        // together on a new file try again here instead.
+        let give_up_at = Instant::now() + BUSY_WAIT;
+        loop {
+            match prepare_file(&connection, path) {
+                Err(StoreError::Retryable(_)) if Instant::now() < give_up_at => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                outcome => break outcome?,
+            }
+        }
         Ok(SqliteStore {
             connection: Mutex::new(connection),
             path: path.to_path_buf(),
@@ -92,9 +100,7 @@ impl SqliteStore {
         let with_path = |error| at_path(path, error);
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = Connection::open_with_flags(path, flags).map_err(with_path)?;
-        connection
-            .busy_timeout(Duration::from_secs(10))
-            .map_err(with_path)?;
+        connection.busy_timeout(BUSY_WAIT).map_err(with_path)?;
         let connection = match read_schema_version(&connection) {
             // SQLite says READONLY_CANTINIT, or CANTOPEN in older versions.
             Err(rusqlite::Error::SqliteFailure(failure, _))
@@ -145,17 +151,28 @@ fn read_schema_version(
     Ok(stored.map(|v| v.parse::<i64>()))
 }
 
+/// Puts the file in WAL mode, creates the tables it lacks, and checks its schema version.
+fn prepare_file(connection: &Connection, path: &Path) -> Result<(), StoreError> {
+    let with_path = |error| at_path(path, error);
+    connection
+        .pragma_update(None, "journal_mode", "WAL")
+        .map_err(with_path)?;
+    connection.execute_batch(SCHEMA).map_err(with_path)?;
+    check_schema_version(connection, path)
+}
+
+/// Records this kpiwatch's schema version in a new file, and checks it in an existing one.
+///
+/// Two runs started together on a new file both find no version; the first insert wins and
+/// the other is ignored, rather than failing that run on the unique key.
 fn check_schema_version(connection: &Connection, path: &Path) -> Result<(), StoreError> {
+    connection
+        .execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?1)",
+            [SCHEMA_VERSION.to_string()],
+        )
+        .map_err(classify)?;
     match read_schema_version(connection).map_err(classify)? {
-        None => {
-            connection
-                .execute(
-                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
-                    [SCHEMA_VERSION.to_string()],
-                )
-                .map_err(classify)?;
-            Ok(())
-        }
         Some(Ok(SCHEMA_VERSION)) => Ok(()),
         other => Err(unreadable_version(path, other)),
     }
