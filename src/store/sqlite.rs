@@ -60,9 +60,26 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens the database file, creating it and its folder if needed.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        // SQLite's own message for both is "unable to open database file".
+        if path.is_dir() {
+            return Err(StoreError::Permanent(format!(
+                "{} is a folder, not a database file; name a file in it, such as {}",
+                path.display(),
+                path.join("state.db").display()
+            )));
+        }
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder).map_err(|error| {
-                StoreError::Permanent(format!("cannot create {}: {error}", folder.display()))
+                let reason = if folder.is_file() {
+                    "it is a file, not a folder".to_string()
+                } else {
+                    error.to_string()
+                };
+                StoreError::Permanent(format!(
+                    "cannot create the folder {} for {}: {reason}",
+                    folder.display(),
+                    path.display()
+                ))
             })?;
         }
         let with_path = |error| at_path(path, error);

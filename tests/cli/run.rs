@@ -168,6 +168,32 @@ fn a_run_that_cannot_open_its_state_exits_3() {
 }
 
 #[test]
+fn a_state_path_that_names_a_folder_or_runs_through_a_file_says_so() {
+    let workspace = Workspace::of_example("saas");
+    std::fs::create_dir(workspace.path("states")).unwrap();
+    let output = workspace.kpiwatch(&["run", "--state", "states", "--at", T1]);
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "states is a folder, not a database file; name a file in it, such as \
+             states/state.db"
+        ),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = workspace.kpiwatch(&["run", "--state", "metrics.json/state.db", "--at", T1]);
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "cannot create the folder metrics.json for metrics.json/state.db: it is a file"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn a_damaged_row_in_the_state_file_is_named_and_nothing_is_overwritten() {
     let workspace = Workspace::of_example("saas");
     run_json(&workspace, T1);
