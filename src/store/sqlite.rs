@@ -112,7 +112,9 @@ impl SqliteStore {
     ///
     /// A WAL database needs its `-shm` index to be read. When that cannot be created (the
     /// folder is read-only too), the file is opened as immutable instead: nothing may
-    /// write it while it is read, which holds for a file no one here can write.
+    /// write it while it is read, which holds for a file no one here can write. An
+    /// immutable file is read without its write-ahead log, so one with a log that holds
+    /// runs not yet copied into it is refused rather than shown without them.
     pub fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
         let with_path = |error| at_path(path, error);
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -123,16 +125,7 @@ impl SqliteStore {
             Err(rusqlite::Error::SqliteFailure(failure, _))
                 if matches!(failure.code, ErrorCode::ReadOnly | ErrorCode::CannotOpen) =>
             {
-                let mut uri =
-                    url::Url::from_file_path(std::path::absolute(path).map_err(|error| {
-                        StoreError::Permanent(format!("{}: {error}", path.display()))
-                    })?)
-                    .map_err(|()| {
-                        StoreError::Permanent(format!("{}: not a file", path.display()))
-                    })?;
-                uri.set_query(Some("immutable=1"));
-                Connection::open_with_flags(uri.as_str(), flags | OpenFlags::SQLITE_OPEN_URI)
-                    .map_err(with_path)?
+                open_immutable(path, flags)?
             }
             _ => connection,
         };
@@ -166,6 +159,27 @@ fn read_schema_version(
         )
         .optional()?;
     Ok(stored.map(|v| v.parse::<i64>()))
+}
+
+/// Opens a database file that SQLite may not lock, as immutable; see
+/// [`SqliteStore::open_read_only`].
+fn open_immutable(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
+    let permanent = |why: String| StoreError::Permanent(format!("{}: {why}", path.display()));
+    let mut log = path.as_os_str().to_owned();
+    log.push("-wal");
+    if std::fs::metadata(&log).is_ok_and(|log| log.len() > 0) {
+        return Err(permanent(format!(
+            "cannot be read without write access to its folder: its write-ahead log {} \
+             holds runs not yet copied into it",
+            Path::new(&log).display()
+        )));
+    }
+    let absolute = std::path::absolute(path).map_err(|error| permanent(error.to_string()))?;
+    let mut uri = url::Url::from_file_path(absolute)
+        .map_err(|()| permanent("not a file path SQLite can open".into()))?;
+    uri.set_query(Some("immutable=1"));
+    Connection::open_with_flags(uri.as_str(), flags | OpenFlags::SQLITE_OPEN_URI)
+        .map_err(|error| at_path(path, error))
 }
 
 /// Puts the file in WAL mode, creates the tables it lacks, and checks its schema version.

@@ -276,3 +276,42 @@ fn history_reads_a_state_file_it_may_not_write_and_leaves_it_untouched() {
     assert_eq!(std::fs::read(&state).unwrap(), before);
     assert_eq!(left, 1, "no journal or index file was created");
 }
+
+#[test]
+fn history_refuses_a_read_only_state_whose_log_holds_runs_it_could_not_read() {
+    // A state file copied while a run was writing it: its newest run is still in the
+    // write-ahead log, which SQLite reads only with write access to the folder.
+    let workspace = Workspace::of_example("saas");
+    run_at(&workspace, "2026-12-03T10:00:00Z");
+    let live = workspace.path(".kpiwatch/state.db");
+    let copy = workspace.path("copy");
+    std::fs::create_dir(&copy).unwrap();
+    let writer = rusqlite::Connection::open(&live).unwrap();
+    writer.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    writer
+        .execute("DELETE FROM snapshots", [])
+        .expect("a write that stays in the log");
+    std::fs::copy(&live, copy.join("state.db")).unwrap();
+    std::fs::copy(
+        workspace.path(".kpiwatch/state.db-wal"),
+        copy.join("state.db-wal"),
+    )
+    .unwrap();
+    set_mode(workspace.folder.path(), 0o755);
+    set_mode(&copy, 0o555);
+
+    let history =
+        kpiwatch_without_write_access(&workspace, &["history", "--state", "copy/state.db"]);
+    set_mode(&copy, 0o755);
+    drop(writer);
+
+    assert_eq!(history.status.code(), Some(3), "{}", stdout(&history));
+    assert!(
+        stderr(&history).contains(
+            "copy/state.db: cannot be read without write access to its folder: its write-ahead \
+             log copy/state.db-wal holds runs not yet copied into it"
+        ),
+        "{}",
+        stderr(&history)
+    );
+}
