@@ -67,6 +67,22 @@ async fn a_gzip_response_is_decoded_and_gzip_is_asked_for() {
 }
 
 #[tokio::test]
+async fn a_gzip_body_that_inflates_past_the_limit_is_refused() {
+    // About 9 KiB on the wire.
+    let bomb = format!("[{}0]", "0,".repeat(MAX_DOCUMENT_BYTES / 2 + 1));
+    let api = http_server::start(Behaviour::Gzip(bomb));
+    let snapshot = collect(vec![(
+        "bomb",
+        http(api.url("/"), Duration::from_secs(20), vec![]),
+    )])
+    .await;
+    assert_eq!(
+        failure(&snapshot, "bomb"),
+        format!("document larger than {MAX_DOCUMENT_BYTES} bytes")
+    );
+}
+
+#[tokio::test]
 async fn a_body_that_starts_with_a_byte_order_mark_is_read() {
     let mut body = b"\xEF\xBB\xBF".to_vec();
     body.extend_from_slice(br#"{"support": {"nps": 31}}"#);
