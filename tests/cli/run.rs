@@ -333,6 +333,29 @@ fn logs_piped_without_no_color_carry_no_escape_codes() {
 }
 
 #[test]
+fn a_mistyped_log_filter_is_reported_and_the_default_level_still_logs() {
+    let workspace = Workspace::of_example("saas");
+    std::fs::remove_file(workspace.path("metrics.json")).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kpiwatch"))
+        .args(["run", "--config", "kpiwatch.yaml", "--at", T1])
+        .current_dir(workspace.folder.path())
+        .env("KPIWATCH_LOG", "kpiwatch=loud")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let errors = stderr(&output);
+    assert!(
+        errors.starts_with("kpiwatch: KPIWATCH_LOG `kpiwatch=loud` is not a valid filter"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("WARN source failed"),
+        "the failing source is still logged at the default level: {errors}"
+    );
+}
+
+#[test]
 fn a_closed_standard_output_is_one_warning_and_the_rest_waits_in_the_outbox() {
     let workspace = Workspace::of_example("saas");
     // A pipe whose reader is gone before kpiwatch writes, as with `kpiwatch run | head -0`.
