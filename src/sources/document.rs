@@ -53,6 +53,14 @@ pub fn parse_document(bytes: &[u8]) -> Result<FlatMetrics, SourceError> {
         Some(text) => text.as_bytes(),
         None => bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes),
     };
+    // serde_json calls it "EOF while parsing a value at line 1 column 0", which does not
+    // say that nothing came: an HTTP 204, a file being rewritten, an export that failed.
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(SourceError::Malformed {
+            reason: "the document is empty".into(),
+            body_start: String::new(),
+        });
+    }
     let document: Value =
         serde_json::from_slice(bytes).map_err(|error| SourceError::Malformed {
             reason: error.to_string(),

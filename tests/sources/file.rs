@@ -72,6 +72,18 @@ async fn a_file_saved_as_utf_16_is_read_and_a_broken_one_says_why_not() {
 }
 
 #[tokio::test]
+async fn an_empty_file_is_a_failure_that_says_it_is_empty() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("metrics.json");
+    std::fs::write(&path, " \r\n").unwrap();
+    let snapshot = collect(vec![("billing", file(path))]).await;
+    assert_eq!(
+        failure(&snapshot, "billing"),
+        "not valid JSON: the document is empty"
+    );
+}
+
+#[tokio::test]
 async fn a_missing_file_is_a_recorded_failure_naming_the_path() {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("absent.json");
