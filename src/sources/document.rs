@@ -11,9 +11,9 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The text of a document marked as UTF-16 by its byte order mark, if it is one.
 fn utf16_text(bytes: &[u8]) -> Option<Result<String, SourceError>> {
-    let (units, from_bytes): (&[u8], fn([u8; 2]) -> u16) = match bytes {
-        [0xFF, 0xFE, rest @ ..] => (rest, u16::from_le_bytes),
-        [0xFE, 0xFF, rest @ ..] => (rest, u16::from_be_bytes),
+    let (units, little_endian) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (rest, true),
+        [0xFE, 0xFF, rest @ ..] => (rest, false),
         _ => return None,
     };
     let malformed = |reason: String| SourceError::Malformed {
@@ -26,7 +26,12 @@ fn utf16_text(bytes: &[u8]) -> Option<Result<String, SourceError>> {
             "marked as UTF-16, but its length is an odd number of bytes".into(),
         )));
     }
-    let units: Vec<u16> = pairs.map(|pair| from_bytes([pair[0], pair[1]])).collect();
+    let units: Vec<u16> = pairs
+        .map(|pair| match little_endian {
+            true => u16::from_le_bytes([pair[0], pair[1]]),
+            false => u16::from_be_bytes([pair[0], pair[1]]),
+        })
+        .collect();
     Some(
         String::from_utf16(&units)
             .map_err(|error| malformed(format!("marked as UTF-16, but {error}"))),
