@@ -9,7 +9,9 @@
 //! 2. collect the sources into a snapshot;
 //! 3. evaluate the rules, a pure step;
 //! 4. `commit` the snapshot, states and new notifications together, guarded by the T seen
-//!    in step 1. If another run committed first, its notifications are its own to send;
+//!    in step 1. If another run committed first, its notifications are its own to send; if
+//!    its T was earlier than this run's, this run loads again and evaluates its snapshot on
+//!    top of it;
 //! 5. claim the outbox, a lease that one run at a time can hold, and read it again: what
 //!    another run delivered since step 1 is gone from it, and what this run committed is
 //!    in it unless another run has delivered it already;
@@ -28,7 +30,7 @@ use crate::engine::{self, Baselines, EvaluationInput};
 use crate::model::{Level, Notification, SourceFailure};
 use crate::notify::Notifier;
 use crate::sources::Collector;
-use crate::store::{Claim, Commit, RunRecord, Store, StoreError};
+use crate::store::{Claim, Commit, Loaded, RunRecord, Store, StoreError};
 
 /// What a cycle did, for the CLI's exit code, the Lambda's response and the log.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -132,61 +134,130 @@ pub async fn run_cycle(
         undelivered: 0,
         abandoned: 0,
     };
-    let mut outbox = loaded.outbox;
-
-    match loaded.last_evaluated_at {
+    let outbox = match loaded.last_evaluated_at {
         Some(last) if last >= at => {
-            summary.skipped = Some(format!("already evaluated at {}", last.to_rfc3339()));
+            summary.skipped = Some(format!("already evaluated at {}", rfc3339(last)));
             info!(last_evaluated_at = %last, "evaluation skipped, delivering the outbox only");
+            loaded.outbox
         }
-        expected => {
+        _ => {
             let snapshot = collector.collect(config, at, run_id).await;
             summary.sources_ok = config.sources.len() - snapshot.failures.len();
             summary.source_failures = snapshot.failures.clone();
             summary.metrics = snapshot.metrics.len();
-
-            let baselines: Baselines = offsets
-                .into_iter()
-                .zip(loaded.baselines)
-                .filter_map(|(vs, snapshot)| snapshot.map(|s| (vs, s)))
-                .collect();
-            let evaluation = engine::evaluate(EvaluationInput {
-                config,
-                snapshot: &snapshot,
-                baselines: &baselines,
-                states: loaded.states,
-                at,
-            });
-            summary.rules_evaluated = evaluation.states.len();
-
-            let record = RunRecord {
-                snapshot,
-                states: evaluation.states,
-                notifications: evaluation.notifications,
-                expected_last_evaluated_at: expected,
-                retention: config.retention,
+            let baselines_at = BaselineInstants {
+                offsets: &offsets,
+                instants: &instants,
             };
-            match store.commit(&record).await? {
-                Commit::Committed => {
-                    summary.firing = firing(&record.states);
-                    summary.notifications_new = record.notifications.len();
-                    outbox.extend(record.notifications);
-                }
-                Commit::Superseded => {
-                    summary.skipped = Some("another run committed this evaluation first".into());
-                    warn!("another run committed first; its notifications are its own to send");
-                    // The states loaded before the race are from before it; the winner's are
-                    // what is firing now, and what an exit code or a summary must report.
-                    summary.firing = firing(&store.load(&[]).await?.states);
-                }
-            }
+            evaluate_and_commit(config, store, snapshot, loaded, baselines_at, &mut summary).await?
         }
-    }
+    };
 
     if !outbox.is_empty() {
         claim_and_deliver(store, notifier, outbox.len(), &mut summary).await;
     }
     Ok(summary)
+}
+
+/// How many times a run evaluates its snapshot again after a run for an earlier T committed
+/// while it was collecting. More than one is a run overtaken again and again, which a
+/// schedule does not produce; it then gives way rather than hold the store.
+const COMMIT_ATTEMPTS: usize = 3;
+
+/// The `change` offsets of the config, and the instants whose snapshots are their baselines
+/// at this run's T, in the same order.
+#[derive(Clone, Copy)]
+struct BaselineInstants<'a> {
+    offsets: &'a [Duration],
+    instants: &'a [DateTime<Utc>],
+}
+
+/// Evaluates the snapshot against what was loaded and commits both, and returns the outbox
+/// to deliver.
+///
+/// When another run commits first, what happens depends on its T. For this T or a later
+/// one, this run's evaluation is stale and dropped, and the other run owns the
+/// notifications. For an earlier T (two `kpiwatch run` started a moment apart, or a slow
+/// Lambda invocation overtaken by the next one), dropping it would lose this T's snapshot
+/// and its transitions until the next run, so the snapshot, already collected, is
+/// evaluated again on top of the other run's states.
+async fn evaluate_and_commit(
+    config: &Config,
+    store: &dyn Store,
+    snapshot: crate::model::Snapshot,
+    mut loaded: Loaded,
+    baselines_at: BaselineInstants<'_>,
+    summary: &mut RunSummary,
+) -> Result<Vec<Notification>, CycleError> {
+    let at = summary.at;
+    for attempt in 1..=COMMIT_ATTEMPTS {
+        let baselines: Baselines = baselines_at
+            .offsets
+            .iter()
+            .zip(loaded.baselines)
+            .filter_map(|(vs, snapshot)| snapshot.map(|s| (*vs, s)))
+            .collect();
+        let evaluation = engine::evaluate(EvaluationInput {
+            config,
+            snapshot: &snapshot,
+            baselines: &baselines,
+            states: loaded.states,
+            at,
+        });
+        summary.rules_evaluated = evaluation.states.len();
+
+        let record = RunRecord {
+            snapshot: snapshot.clone(),
+            states: evaluation.states,
+            notifications: evaluation.notifications,
+            expected_last_evaluated_at: loaded.last_evaluated_at,
+            retention: config.retention,
+        };
+        if store.commit(&record).await? == Commit::Committed {
+            summary.firing = firing(&record.states);
+            summary.notifications_new = record.notifications.len();
+            let mut outbox = loaded.outbox;
+            outbox.extend(record.notifications);
+            return Ok(outbox);
+        }
+
+        loaded = store.load(baselines_at.instants).await?;
+        // The states loaded before the race are from before it; the winner's are what is
+        // firing now, and what an exit code or a summary must report.
+        summary.firing = firing(&loaded.states);
+        match loaded.last_evaluated_at {
+            Some(last) if last == at => {
+                summary.skipped = Some("another run committed this evaluation first".into());
+            }
+            Some(last) if last > at => {
+                summary.skipped = Some(format!(
+                    "a run for a later T, {}, committed first",
+                    rfc3339(last)
+                ));
+            }
+            last => {
+                debug!(
+                    ?last,
+                    attempt, "a run for an earlier T committed first; evaluating again"
+                );
+                continue;
+            }
+        }
+        warn!("another run committed first; its notifications are its own to send");
+        return Ok(loaded.outbox);
+    }
+    summary.skipped = Some(format!(
+        "other runs committed first {COMMIT_ATTEMPTS} times in a row"
+    ));
+    warn!(
+        attempts = COMMIT_ATTEMPTS,
+        "other runs kept committing first; evaluation dropped"
+    );
+    Ok(loaded.outbox)
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Claims the outbox, delivers what it holds then, and releases the claim. While another run

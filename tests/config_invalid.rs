@@ -239,6 +239,14 @@ const ROWS: &[Row] = &[
     ),
     ("source_empty_file_path", &[(3, 19, "`file.path` is empty")]),
     (
+        "source_file_path_with_tilde",
+        &[(
+            3,
+            19,
+            "`file.path` `~/kpis/metrics.json` starts with `~`, which kpiwatch does not",
+        )],
+    ),
+    (
         "source_malformed_url",
         &[(
             3,

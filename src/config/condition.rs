@@ -71,7 +71,8 @@ impl Condition {
 
 impl fmt::Display for Condition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.comparison.as_str(), self.threshold)
+        let threshold = crate::notify::format_threshold(self.threshold);
+        write!(f, "{} {threshold}", self.comparison.as_str())
     }
 }
 

@@ -42,12 +42,21 @@ impl ConfigErrors {
     /// The one error of a file that could not be read: at line 1, column 1, naming what
     /// the file is (`the config file`) and the operating system's reason.
     pub fn unreadable(path: &Path, what: &str, error: &std::io::Error) -> ConfigErrors {
+        // The standard library's "stream did not contain valid UTF-8" does not say what to
+        // do. Such a file is most often UTF-16, which Windows PowerShell 5 writes by default.
+        let reason = if error.kind() == std::io::ErrorKind::InvalidData {
+            "it is not UTF-8 text; save it as UTF-8 (Windows PowerShell 5 writes UTF-16 with \
+             `>` and `Out-File` unless given `-Encoding utf8`)"
+                .to_string()
+        } else {
+            error.to_string()
+        };
         ConfigErrors {
             errors: vec![ConfigError {
                 file: path.to_path_buf(),
                 line: 1,
                 column: 1,
-                message: format!("cannot read {what}: {error}"),
+                message: format!("cannot read {what}: {reason}"),
             }],
         }
     }

@@ -121,8 +121,8 @@ pub fn text_line(n: &Notification) -> String {
 }
 
 /// The rule, its value and the condition it broke; for a resolve, the condition it had
-/// broken. Notifications that have no value and condition to show (source health, no data,
-/// flapping, a removed rule) show their message instead.
+/// broken; for a flapping notice, that it flaps. Notifications that have no value and
+/// condition to show (source health, no data, a removed rule) show their message instead.
 fn what_happened(n: &Notification) -> String {
     let name = &n.rule.name;
     let value = n.value_text();
@@ -134,6 +134,9 @@ fn what_happened(n: &Notification) -> String {
             format!("{name} {value} (back to normal)")
         }
         NotificationKind::Resolved => format!("{name} {value} (was {condition})"),
+        // The notice carries the worst level of the changes, while the value is the
+        // latest, which may be on the other side: `1 > 5` would read as a false claim.
+        NotificationKind::Flapping => format!("{name} is flapping; now {value}"),
         _ if condition.is_empty() => message(n),
         _ => format!("{name} {value} {condition}"),
     }
@@ -241,6 +244,17 @@ mod tests {
         assert_eq!(
             plain(&n),
             "NO DATA   Churn rate: No churn figure from billing ▄··"
+        );
+    }
+
+    #[test]
+    fn a_flapping_line_says_so_and_does_not_set_its_value_against_the_condition() {
+        // Flapping at critical, noticed on a run whose value is back under the threshold.
+        let n = notification(NotificationKind::Flapping, Level::Critical, Some(1.0));
+        assert_eq!(
+            plain(&n),
+            "FLAPPING  Churn rate is flapping; now 1% ▁▂▃▅▇ \
+             → Analyze churn reasons and launch a retention campaign"
         );
     }
 

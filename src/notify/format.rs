@@ -32,20 +32,49 @@ pub fn rounded_for_reading(value: f64) -> f64 {
     format_number(value).parse().unwrap_or(value)
 }
 
+/// From this magnitude up, values are written in scientific notation (`1.235e29`): in fixed
+/// notation the largest doubles take over 300 digits. Tiny values keep rounding to `0`
+/// instead, since they are far more often the noise of decimal arithmetic
+/// (`0.1 + 0.2 - 0.3`) than a measurement.
+const SCIENTIFIC_FROM_MAGNITUDE: i32 = 15;
+
 fn format_number(value: f64) -> String {
-    if value == 0.0 {
-        return "0".to_string();
+    if value == 0.0 || !value.is_finite() {
+        return if value == 0.0 {
+            "0".into()
+        } else {
+            value.to_string()
+        };
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    if magnitude >= SCIENTIFIC_FROM_MAGNITUDE {
+        let text = format!("{value:.3e}");
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        return format!("{}e{exponent}", without_trailing_zeros(mantissa));
     }
     // Enough decimals for four significant digits on small numbers, at most 3 otherwise.
-    let magnitude = value.abs().log10().floor() as i32;
     let decimals = (3 - magnitude).clamp(0, 6) as usize;
-    let text = format!("{value:.decimals$}");
-    let text = if text.contains('.') {
+    let text = without_trailing_zeros(&format!("{value:.decimals$}"));
+    if text == "-0" { "0".to_string() } else { text }
+}
+
+fn without_trailing_zeros(text: &str) -> String {
+    if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
-        text
-    };
-    if text == "-0" { "0".to_string() } else { text }
+        text.to_string()
+    }
+}
+
+/// A threshold as conditions write it: exactly, as the config gave it, but in scientific
+/// notation where fixed notation would run to dozens of digits (`> 1e29`, `> 2.5e-9`).
+pub fn format_threshold(threshold: f64) -> String {
+    let magnitude = threshold.abs().log10().floor() as i32;
+    if threshold == 0.0 || (-6..SCIENTIFIC_FROM_MAGNITUDE).contains(&magnitude) {
+        threshold.to_string()
+    } else {
+        format!("{threshold:e}")
+    }
 }
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -67,7 +96,9 @@ pub fn sparkline(values: &[Option<f64>]) -> String {
             None => SPARKLINE_GAP,
             Some(_) if high <= low => BARS[3],
             Some(v) => {
-                let position = (v - low) / (high - low) * (BARS.len() - 1) as f64;
+                // Halved first: the span of values near ±f64::MAX overflows to infinity.
+                let position =
+                    (v / 2.0 - low / 2.0) / (high / 2.0 - low / 2.0) * (BARS.len() - 1) as f64;
                 BARS[position.round() as usize]
             }
         })
@@ -90,6 +121,20 @@ mod tests {
     }
 
     #[test]
+    fn huge_values_and_extreme_thresholds_are_written_in_scientific_notation() {
+        assert_eq!(format_value(1.2345678e29, ""), "1.235e29");
+        assert_eq!(format_value(-1e300, "%"), "-1e300%");
+        assert_eq!(format_value(f64::MAX, ""), "1.798e308");
+        assert_eq!(format_value(99_999_999_999_999.0, ""), "99999999999999");
+        assert_eq!(format_value(1e-7, ""), "0");
+        assert_eq!(rounded_for_reading(1.2345678e29), 1.235e29);
+        assert_eq!(format_threshold(1e29), "1e29");
+        assert_eq!(format_threshold(-2.5e-9), "-2.5e-9");
+        assert_eq!(format_threshold(99.9), "99.9");
+        assert_eq!(format_threshold(0.0), "0");
+    }
+
+    #[test]
     fn changes_are_signed_and_rounded_values_stay_numbers() {
         assert_eq!(format_change(2.2, "%"), "+2.2%");
         assert_eq!(format_change(-3.0, "ms"), "-3 ms");
@@ -104,5 +149,6 @@ mod tests {
         assert_eq!(sparkline(&[Some(1.0), None]), "▄·");
         assert_eq!(sparkline(&[Some(5.0), Some(5.0)]), "▄▄");
         assert_eq!(sparkline(&[]), "");
+        assert_eq!(sparkline(&[Some(-1e308), Some(0.0), Some(1e308)]), "▁▅█");
     }
 }

@@ -17,7 +17,8 @@ use async_trait::async_trait;
 
 pub use console::{ConsoleNotifier, OutputFormat, text_line};
 pub use format::{
-    MISSING_VALUE, SPARKLINE_GAP, format_change, format_value, rounded_for_reading, sparkline,
+    MISSING_VALUE, SPARKLINE_GAP, format_change, format_threshold, format_value,
+    rounded_for_reading, sparkline,
 };
 pub use headline::headline;
 pub use open::{NotifierUrl, NotifierUrlError, TopicArn, open};

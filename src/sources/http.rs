@@ -6,6 +6,8 @@ use super::{MAX_DOCUMENT_BYTES, SourceError};
 use crate::config::{HttpSource, SecretValue};
 
 /// The shared client: rustls, no cookies, redirects followed up to reqwest's default of 10.
+/// It asks for gzip and decodes it: KPI documents compress tenfold, and APIs behind a CDN
+/// or a framework's compression middleware may send gzip whatever the request said.
 pub(super) fn client() -> Result<reqwest::Client, SourceError> {
     reqwest::Client::builder()
         .user_agent(concat!("kpiwatch/", env!("CARGO_PKG_VERSION")))

@@ -61,6 +61,16 @@ pub async fn open(url: &StoreUrl) -> Result<Box<dyn Store>, StoreError> {
     }
 }
 
+/// Opens the store a URL names for reading only: an existing SQLite file is opened
+/// without creating or writing anything (see [`SqliteStore::open_read_only`]). A DynamoDB
+/// store is opened as by [`open`]; what it may do is up to the credentials.
+pub async fn open_read_only(url: &StoreUrl) -> Result<Box<dyn Store>, StoreError> {
+    match url {
+        StoreUrl::Sqlite(path) => Ok(Box::new(SqliteStore::open_read_only(path)?)),
+        StoreUrl::DynamoDb(_) => open(url).await,
+    }
+}
+
 fn is_table_name(name: &str) -> bool {
     (3..=255).contains(&name.len())
         && name

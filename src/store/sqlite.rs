@@ -4,13 +4,14 @@
 //! file), so they run on the caller's task instead of a blocking pool; a store serving
 //! many concurrent runs would want `spawn_blocking`, but the CLI runs one cycle at a time.
 
-use std::path::Path;
+use std::num::ParseIntError;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use super::{Claim, Commit, Loaded, RunRecord, Store, StoreError};
 use crate::engine::{RuleState, RuleStates};
@@ -45,38 +46,96 @@ CREATE TABLE IF NOT EXISTS outbox_lease (
 );
 ";
 
+/// How long opening the file waits for other runs' locks before giving up.
+const BUSY_WAIT: Duration = Duration::from_secs(10);
+
 /// A [`Store`] in one SQLite database file.
 #[derive(Debug)]
 pub struct SqliteStore {
     connection: Mutex<Connection>,
+    /// The file, for errors about what is stored in it.
+    path: PathBuf,
 }
 
 impl SqliteStore {
     /// Opens the database file, creating it and its folder if needed.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        // SQLite's own message for both is "unable to open database file".
+        if path.is_dir() {
+            return Err(StoreError::Permanent(format!(
+                "{} is a folder, not a database file; name a file in it, such as {}",
+                path.display(),
+                path.join("state.db").display()
+            )));
+        }
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder).map_err(|error| {
-                StoreError::Permanent(format!("cannot create {}: {error}", folder.display()))
+                let reason = if folder.is_file() {
+                    "it is a file, not a folder".to_string()
+                } else {
+                    error.to_string()
+                };
+                StoreError::Permanent(format!(
+                    "cannot create the folder {} for {}: {reason}",
+                    folder.display(),
+                    path.display()
+                ))
             })?;
         }
-        let with_path = |error: rusqlite::Error| match classify(error) {
-            StoreError::Retryable(e) => StoreError::Retryable(format!("{}: {e}", path.display())),
-            StoreError::Permanent(e) => StoreError::Permanent(format!("{}: {e}", path.display())),
-        };
+        let with_path = |error| at_path(path, error);
         let connection = Connection::open(path).map_err(with_path)?;
         // Another process (a second `kpiwatch run`) may hold the write lock for the length
         // of one commit; waiting a few seconds beats failing the run.
-        connection
-            .busy_timeout(Duration::from_secs(10))
-            .map_err(with_path)?;
-        connection
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(with_path)?;
-        connection.execute_batch(SCHEMA).map_err(with_path)?;
-        check_schema_version(&connection, path)?;
+        connection.busy_timeout(BUSY_WAIT).map_err(with_path)?;
+        // Switching a new file to WAL takes an exclusive lock that SQLite's busy handler
+        // does not wait for when another connection is doing the same, so runs started
+        // together on a new file try again here instead.
+        let give_up_at = Instant::now() + BUSY_WAIT;
+        loop {
+            match prepare_file(&connection, path) {
+                Err(StoreError::Retryable(_)) if Instant::now() < give_up_at => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                outcome => break outcome?,
+            }
+        }
         Ok(SqliteStore {
             connection: Mutex::new(connection),
+            path: path.to_path_buf(),
         })
+    }
+
+    /// Opens an existing database file for reading only, as `kpiwatch history` does: it
+    /// creates nothing and writes nothing, so it works on a state file that the user may
+    /// read but not write (one owned by the service account that runs kpiwatch, or a copy
+    /// on read-only storage). Writing through the store fails.
+    ///
+    /// A WAL database needs its `-shm` index to be read. When that cannot be created (the
+    /// folder is read-only too), the file is opened as immutable instead: nothing may
+    /// write it while it is read, which holds for a file no one here can write. An
+    /// immutable file is read without its write-ahead log, so one with a log that holds
+    /// runs not yet copied into it is refused rather than shown without them.
+    pub fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
+        let with_path = |error| at_path(path, error);
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = Connection::open_with_flags(path, flags).map_err(with_path)?;
+        connection.busy_timeout(BUSY_WAIT).map_err(with_path)?;
+        let connection = match read_schema_version(&connection) {
+            // SQLite says READONLY_CANTINIT, or CANTOPEN in older versions.
+            Err(rusqlite::Error::SqliteFailure(failure, _))
+                if matches!(failure.code, ErrorCode::ReadOnly | ErrorCode::CannotOpen) =>
+            {
+                open_immutable(path, flags)?
+            }
+            _ => connection,
+        };
+        match read_schema_version(&connection).map_err(with_path)? {
+            Some(Ok(SCHEMA_VERSION)) => Ok(SqliteStore {
+                connection: Mutex::new(connection),
+                path: path.to_path_buf(),
+            }),
+            other => Err(unreadable_version(path, other)),
+        }
     }
 
     fn connection(&self) -> MutexGuard<'_, Connection> {
@@ -88,31 +147,81 @@ impl SqliteStore {
     }
 }
 
-fn check_schema_version(connection: &Connection, path: &Path) -> Result<(), StoreError> {
+/// The schema version the file records, if it records one.
+fn read_schema_version(
+    connection: &Connection,
+) -> Result<Option<Result<i64, ParseIntError>>, rusqlite::Error> {
     let stored: Option<String> = connection
         .query_row(
             "SELECT value FROM meta WHERE key = 'schema_version'",
             [],
             |row| row.get(0),
         )
-        .optional()
+        .optional()?;
+    Ok(stored.map(|v| v.parse::<i64>()))
+}
+
+/// Opens a database file that SQLite may not lock, as immutable; see
+/// [`SqliteStore::open_read_only`].
+fn open_immutable(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
+    let permanent = |why: String| StoreError::Permanent(format!("{}: {why}", path.display()));
+    let mut log = path.as_os_str().to_owned();
+    log.push("-wal");
+    if std::fs::metadata(&log).is_ok_and(|log| log.len() > 0) {
+        return Err(permanent(format!(
+            "cannot be read without write access to its folder: its write-ahead log {} \
+             holds runs not yet copied into it",
+            Path::new(&log).display()
+        )));
+    }
+    let absolute = std::path::absolute(path).map_err(|error| permanent(error.to_string()))?;
+    let mut uri = url::Url::from_file_path(absolute)
+        .map_err(|()| permanent("not a file path SQLite can open".into()))?;
+    uri.set_query(Some("immutable=1"));
+    Connection::open_with_flags(uri.as_str(), flags | OpenFlags::SQLITE_OPEN_URI)
+        .map_err(|error| at_path(path, error))
+}
+
+/// Puts the file in WAL mode, creates the tables it lacks, and checks its schema version.
+fn prepare_file(connection: &Connection, path: &Path) -> Result<(), StoreError> {
+    let with_path = |error| at_path(path, error);
+    connection
+        .pragma_update(None, "journal_mode", "WAL")
+        .map_err(with_path)?;
+    connection.execute_batch(SCHEMA).map_err(with_path)?;
+    check_schema_version(connection, path)
+}
+
+/// Records this kpiwatch's schema version in a new file, and checks it in an existing one.
+///
+/// Two runs started together on a new file both find no version; the first insert wins and
+/// the other is ignored, rather than failing that run on the unique key.
+fn check_schema_version(connection: &Connection, path: &Path) -> Result<(), StoreError> {
+    connection
+        .execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?1)",
+            [SCHEMA_VERSION.to_string()],
+        )
         .map_err(classify)?;
-    match stored.map(|v| v.parse::<i64>()) {
-        None => {
-            connection
-                .execute(
-                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
-                    [SCHEMA_VERSION.to_string()],
-                )
-                .map_err(classify)?;
-            Ok(())
-        }
+    match read_schema_version(connection).map_err(classify)? {
         Some(Ok(SCHEMA_VERSION)) => Ok(()),
-        Some(other) => Err(StoreError::Permanent(format!(
-            "{} has schema version {:?}; this kpiwatch reads version {SCHEMA_VERSION}",
-            path.display(),
-            other.ok()
-        ))),
+        other => Err(unreadable_version(path, other)),
+    }
+}
+
+fn unreadable_version(path: &Path, found: Option<Result<i64, ParseIntError>>) -> StoreError {
+    StoreError::Permanent(format!(
+        "{} has schema version {:?}; this kpiwatch reads version {SCHEMA_VERSION}",
+        path.display(),
+        found.and_then(Result::ok)
+    ))
+}
+
+/// A SQLite error, classified, with the file it concerns.
+fn at_path(path: &Path, error: rusqlite::Error) -> StoreError {
+    match classify(error) {
+        StoreError::Retryable(e) => StoreError::Retryable(format!("{}: {e}", path.display())),
+        StoreError::Permanent(e) => StoreError::Permanent(format!("{}: {e}", path.display())),
     }
 }
 
@@ -133,28 +242,34 @@ impl Store for SqliteStore {
             .map_err(classify)?;
         for row in rows {
             let (rule_id, document) = row.map_err(classify)?;
-            states.insert(rule_id, decode::<RuleState>(&document, "rule state")?);
+            let state = decode::<RuleState>(&document, &self.path, || {
+                format!("the state of rule `{rule_id}`")
+            })?;
+            states.insert(rule_id, state);
         }
 
         let mut baselines = Vec::with_capacity(baseline_instants.len());
         for instant in baseline_instants {
-            let document: Option<String> = connection
+            let row: Option<(i64, String)> = connection
                 .query_row(
-                    "SELECT document FROM snapshots WHERE taken_at_ms <= ?1 \
+                    "SELECT taken_at_ms, document FROM snapshots WHERE taken_at_ms <= ?1 \
                      ORDER BY taken_at_ms DESC LIMIT 1",
                     [instant.timestamp_millis()],
-                    |row| row.get(0),
+                    |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .optional()
                 .map_err(classify)?;
-            baselines.push(document.map(|d| decode(&d, "snapshot")).transpose()?);
+            let snapshot = row.map(|(taken_at_ms, document)| {
+                decode(&document, &self.path, || snapshot_at(taken_at_ms))
+            });
+            baselines.push(snapshot.transpose()?);
         }
 
         Ok(Loaded {
             last_evaluated_at,
             states,
             baselines,
-            outbox: read_outbox(&connection)?,
+            outbox: read_outbox(&connection, &self.path)?,
         })
     }
 
@@ -258,7 +373,7 @@ impl Store for SqliteStore {
                 params![holder, until.timestamp_millis()],
             )
             .map_err(classify)?;
-        let outbox = read_outbox(&transaction)?;
+        let outbox = read_outbox(&transaction, &self.path)?;
         transaction.commit().map_err(classify)?;
         Ok(Claim::Claimed(outbox))
     }
@@ -294,16 +409,21 @@ impl Store for SqliteStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut statement = connection
             .prepare(
-                "SELECT document FROM snapshots WHERE taken_at_ms >= ?1 \
+                "SELECT taken_at_ms, document FROM snapshots WHERE taken_at_ms >= ?1 \
                  ORDER BY taken_at_ms DESC LIMIT ?2",
             )
             .map_err(classify)?;
         let rows = statement
-            .query_map(params![since_ms, limit], |row| row.get::<_, String>(0))
+            .query_map(params![since_ms, limit], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            })
             .map_err(classify)?;
         let mut snapshots = Vec::new();
         for row in rows {
-            snapshots.push(decode::<Snapshot>(&row.map_err(classify)?, "snapshot")?);
+            let (taken_at_ms, document) = row.map_err(classify)?;
+            snapshots.push(decode::<Snapshot>(&document, &self.path, || {
+                snapshot_at(taken_at_ms)
+            })?);
         }
         snapshots.reverse();
         Ok(snapshots)
@@ -311,7 +431,7 @@ impl Store for SqliteStore {
 }
 
 /// The notifications not yet sent, oldest first.
-fn read_outbox(connection: &Connection) -> Result<Vec<Notification>, StoreError> {
+fn read_outbox(connection: &Connection, path: &Path) -> Result<Vec<Notification>, StoreError> {
     let mut statement = connection
         .prepare("SELECT document FROM outbox ORDER BY seq")
         .map_err(classify)?;
@@ -322,7 +442,8 @@ fn read_outbox(connection: &Connection) -> Result<Vec<Notification>, StoreError>
     for row in rows {
         outbox.push(decode::<Notification>(
             &row.map_err(classify)?,
-            "notification",
+            path,
+            || "a notification waiting in the outbox".to_string(),
         )?);
     }
     Ok(outbox)
@@ -351,9 +472,31 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|error| StoreError::Permanent(error.to_string()))
 }
 
-fn decode<T: serde::de::DeserializeOwned>(document: &str, what: &str) -> Result<T, StoreError> {
-    serde_json::from_str(document)
-        .map_err(|error| StoreError::Permanent(format!("unreadable stored {what}: {error}")))
+/// Reads a stored JSON document. A damaged one (edited by hand, or written by a newer
+/// kpiwatch) fails the read with the file and the row named, so that it can be found and
+/// repaired or removed; nothing is overwritten.
+fn decode<T: serde::de::DeserializeOwned>(
+    document: &str,
+    path: &Path,
+    what: impl FnOnce() -> String,
+) -> Result<T, StoreError> {
+    serde_json::from_str(document).map_err(|error| {
+        StoreError::Permanent(format!(
+            "{}: {} is unreadable: {error}",
+            path.display(),
+            what()
+        ))
+    })
+}
+
+fn snapshot_at(taken_at_ms: i64) -> String {
+    match DateTime::from_timestamp_millis(taken_at_ms) {
+        Some(at) => format!(
+            "the snapshot taken at {}",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+        None => format!("the snapshot with taken_at_ms {taken_at_ms}"),
+    }
 }
 
 /// A locked or busy database clears up when the other writer finishes; anything else (a

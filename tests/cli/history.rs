@@ -1,3 +1,7 @@
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+
 use crate::{Workspace, stderr, stdout};
 
 fn run_at(workspace: &Workspace, at: &str) {
@@ -208,4 +212,106 @@ fn history_without_a_state_file_says_so_and_creates_nothing() {
         stderr(&output)
     );
     assert!(!workspace.path(".kpiwatch").exists());
+}
+
+/// Runs `kpiwatch ARGS` in the workspace as a user who may not write what the test made
+/// read-only. Permission bits do not bind root, so a test run as root (as CI is) runs the
+/// binary as `nobody`.
+fn kpiwatch_without_write_access(workspace: &Workspace, args: &[&str]) -> Output {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::process::CommandExt;
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kpiwatch"));
+    command
+        .args(args)
+        .current_dir(workspace.folder.path())
+        .env_remove("KPIWATCH_CONFIG")
+        .env_remove("KPIWATCH_LOG")
+        .env("NO_COLOR", "1");
+    let owner = std::fs::metadata(workspace.path("kpiwatch.yaml"))
+        .unwrap()
+        .uid();
+    if owner == 0 {
+        const NOBODY: u32 = 65_534;
+        command.uid(NOBODY).gid(NOBODY);
+    }
+    command.output().unwrap()
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn history_reads_a_state_file_it_may_not_write_and_leaves_it_untouched() {
+    let workspace = Workspace::of_example("saas");
+    run_at(&workspace, "2026-12-03T10:00:00Z");
+    let state = workspace.path(".kpiwatch/state.db");
+    let before = std::fs::read(&state).unwrap();
+    set_mode(workspace.folder.path(), 0o755);
+    set_mode(&state, 0o444);
+    set_mode(&workspace.path(".kpiwatch"), 0o555);
+
+    let history = kpiwatch_without_write_access(&workspace, &["history"]);
+    let run = kpiwatch_without_write_access(&workspace, &["run", "--at", "2026-12-03T10:05:00Z"]);
+    let left = std::fs::read_dir(workspace.path(".kpiwatch"))
+        .unwrap()
+        .count();
+    set_mode(&workspace.path(".kpiwatch"), 0o755);
+
+    assert_eq!(history.status.code(), Some(0), "{}", stderr(&history));
+    let printed = stdout(&history);
+    let churn: Option<Vec<&str>> = printed
+        .lines()
+        .find(|l| l.starts_with("churn-rate"))
+        .map(|line| line.split_whitespace().collect());
+    assert_eq!(churn, Some(vec!["churn-rate", "▄", "6.2%"]));
+    // The same user's `run`, which must write, is refused: the file really is read-only.
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("readonly database"),
+        "{}",
+        stderr(&run)
+    );
+    assert_eq!(std::fs::read(&state).unwrap(), before);
+    assert_eq!(left, 1, "no journal or index file was created");
+}
+
+#[test]
+fn history_refuses_a_read_only_state_whose_log_holds_runs_it_could_not_read() {
+    // A state file copied while a run was writing it: its newest run is still in the
+    // write-ahead log, which SQLite reads only with write access to the folder.
+    let workspace = Workspace::of_example("saas");
+    run_at(&workspace, "2026-12-03T10:00:00Z");
+    let live = workspace.path(".kpiwatch/state.db");
+    let copy = workspace.path("copy");
+    std::fs::create_dir(&copy).unwrap();
+    let writer = rusqlite::Connection::open(&live).unwrap();
+    writer.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    writer
+        .execute("DELETE FROM snapshots", [])
+        .expect("a write that stays in the log");
+    std::fs::copy(&live, copy.join("state.db")).unwrap();
+    std::fs::copy(
+        workspace.path(".kpiwatch/state.db-wal"),
+        copy.join("state.db-wal"),
+    )
+    .unwrap();
+    set_mode(workspace.folder.path(), 0o755);
+    set_mode(&copy, 0o555);
+
+    let history =
+        kpiwatch_without_write_access(&workspace, &["history", "--state", "copy/state.db"]);
+    set_mode(&copy, 0o755);
+    drop(writer);
+
+    assert_eq!(history.status.code(), Some(3), "{}", stdout(&history));
+    assert!(
+        stderr(&history).contains(
+            "copy/state.db: cannot be read without write access to its folder: its write-ahead \
+             log copy/state.db-wal holds runs not yet copied into it"
+        ),
+        "{}",
+        stderr(&history)
+    );
 }

@@ -168,6 +168,78 @@ fn a_run_that_cannot_open_its_state_exits_3() {
 }
 
 #[test]
+fn a_state_path_that_names_a_folder_or_runs_through_a_file_says_so() {
+    let workspace = Workspace::of_example("saas");
+    std::fs::create_dir(workspace.path("states")).unwrap();
+    let output = workspace.kpiwatch(&["run", "--state", "states", "--at", T1]);
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "states is a folder, not a database file; name a file in it, such as \
+             states/state.db"
+        ),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = workspace.kpiwatch(&["run", "--state", "metrics.json/state.db", "--at", T1]);
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "cannot create the folder metrics.json for metrics.json/state.db: it is a file"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_damaged_row_in_the_state_file_is_named_and_nothing_is_overwritten() {
+    let workspace = Workspace::of_example("saas");
+    run_json(&workspace, T1);
+    let state = workspace.path(".kpiwatch/state.db");
+    let database = rusqlite::Connection::open(&state).unwrap();
+    database
+        .execute(
+            "UPDATE rule_states SET document = '{half a docu' WHERE rule_id = 'churn-rate'",
+            [],
+        )
+        .unwrap();
+    database
+        .execute("UPDATE snapshots SET document = 'null, edited by hand'", [])
+        .unwrap();
+    drop(database);
+    let before = std::fs::read(&state).unwrap();
+
+    let run = workspace.kpiwatch(&["run", "--config", "kpiwatch.yaml", "--at", T2]);
+    assert_eq!(run.status.code(), Some(3), "stderr: {}", stderr(&run));
+    assert!(
+        stderr(&run).contains(
+            ".kpiwatch/state.db: the state of rule `churn-rate` is unreadable: key must be a string"
+        ),
+        "{}",
+        stderr(&run)
+    );
+    let history = workspace.kpiwatch(&["history", "--metric", "retention.churnRate"]);
+    assert_eq!(
+        history.status.code(),
+        Some(3),
+        "stderr: {}",
+        stderr(&history)
+    );
+    assert!(
+        stderr(&history).contains("the snapshot taken at 2026-12-03T10:00:00Z is unreadable"),
+        "{}",
+        stderr(&history)
+    );
+    assert_eq!(
+        std::fs::read(&state).unwrap(),
+        before,
+        "nothing was written"
+    );
+}
+
+#[test]
 fn a_failing_source_is_reported_and_the_run_still_completes() {
     let workspace = Workspace::of_example("saas");
     std::fs::remove_file(workspace.path("metrics.json")).unwrap();
@@ -261,6 +333,29 @@ fn logs_piped_without_no_color_carry_no_escape_codes() {
 }
 
 #[test]
+fn a_mistyped_log_filter_is_reported_and_the_default_level_still_logs() {
+    let workspace = Workspace::of_example("saas");
+    std::fs::remove_file(workspace.path("metrics.json")).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kpiwatch"))
+        .args(["run", "--config", "kpiwatch.yaml", "--at", T1])
+        .current_dir(workspace.folder.path())
+        .env("KPIWATCH_LOG", "kpiwatch=loud")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let errors = stderr(&output);
+    assert!(
+        errors.starts_with("kpiwatch: KPIWATCH_LOG `kpiwatch=loud` is not a valid filter"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("WARN source failed"),
+        "the failing source is still logged at the default level: {errors}"
+    );
+}
+
+#[test]
 fn a_closed_standard_output_is_one_warning_and_the_rest_waits_in_the_outbox() {
     let workspace = Workspace::of_example("saas");
     // A pipe whose reader is gone before kpiwatch writes, as with `kpiwatch run | head -0`.
@@ -297,6 +392,49 @@ fn a_bad_evaluation_time_is_a_usage_error() {
     let output = workspace.kpiwatch(&["run", "--at", "yesterday"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("RFC 3339"), "{}", stderr(&output));
+}
+
+#[test]
+fn evaluation_times_people_type_instead_of_rfc_3339_are_told_what_to_write() {
+    let workspace = Workspace::of_example("saas");
+    let cases = [
+        (
+            "2026-12-03",
+            "a date alone is not a time",
+            "2026-12-03T00:00:00Z",
+        ),
+        (
+            "2026-12-03T10:00:00",
+            "has no UTC offset",
+            "2026-12-03T10:00:00Z",
+        ),
+        (
+            "2026-12-03 10:00:00",
+            "has no UTC offset",
+            "2026-12-03T10:00:00Z",
+        ),
+        (
+            "1796292000",
+            "a Unix timestamp is not accepted",
+            "2026-12-03T10:00:00Z",
+        ),
+        (
+            "2026-12-31T23:59:60Z",
+            "a leap second cannot be T",
+            "2026-12-31T23:59:59Z",
+        ),
+    ];
+    for (at, problem, suggestion) in cases {
+        let output = workspace.kpiwatch(&["run", "--at", at]);
+        assert_eq!(output.status.code(), Some(2), "{at}");
+        let errors = stderr(&output);
+        assert!(errors.contains(problem), "{at}: {errors}");
+        assert!(
+            errors.contains(&format!("write {suggestion}")),
+            "{at}: {errors}"
+        );
+    }
+    assert!(!workspace.path(".kpiwatch").exists(), "nothing is stored");
 }
 
 #[test]

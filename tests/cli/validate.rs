@@ -51,3 +51,25 @@ fn a_missing_config_file_is_an_error_naming_it() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_config_saved_as_utf_16_is_an_error_saying_to_save_it_as_utf_8() {
+    // What Windows PowerShell 5's `Get-Content kpiwatch.yaml > copy.yaml` writes.
+    let workspace = Workspace::of_example("saas");
+    let text = std::fs::read_to_string(workspace.path("kpiwatch.yaml")).unwrap();
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(workspace.path("utf16.yaml"), utf16).unwrap();
+
+    let output = workspace.kpiwatch(&["validate", "--config", "utf16.yaml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).starts_with(
+            "utf16.yaml:1:1: cannot read the config file: it is not UTF-8 text; save it as UTF-8"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}

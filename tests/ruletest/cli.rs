@@ -127,6 +127,39 @@ tests:
 }
 
 #[test]
+fn a_snapshot_file_is_read_as_a_file_source_reads_it() {
+    // The example's metrics.json as Windows PowerShell 5 saves it: UTF-16 with a byte order
+    // mark. A run reads it, so a test of the same file must too.
+    let folder = saas_folder();
+    let json = std::fs::read_to_string(folder.path().join("metrics.json")).unwrap();
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(json.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(folder.path().join("windows.json"), utf16).unwrap();
+    std::fs::write(
+        folder.path().join("windows.test.yaml"),
+        "config: kpiwatch.yaml\n\
+         tests:\n\
+         \x20 - name: the dashboard saved on Windows pages for churn\n\
+         \x20   rules: [churn-rate]\n\
+         \x20   snapshots: [ { at: 0s, file: windows.json } ]\n\
+         \x20   expect:\n\
+         \x20     - step: 0\n\
+         \x20       notifications: [ { rule: churn-rate, kind: firing, value: 6.2 } ]\n",
+    )
+    .unwrap();
+
+    let output = kpiwatch(folder.path(), &["test", "windows.test.yaml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).ends_with("1 passed, 0 failed\n"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
 fn an_invalid_file_exits_2_with_its_errors_on_stderr_while_the_others_still_run() {
     let invalid = "tests/fixtures/ruletest/invalid/several_errors.yaml";
     let output = kpiwatch(root(), &["test", EXAMPLE, invalid]);

@@ -247,7 +247,8 @@ const ROWS: &[Row] = &[
         &[(
             5,
             25,
-            "not-json.json` is not a JSON document: trailing comma at line 1 column 36",
+            "not-json.json` fails as a source would: not valid JSON: trailing comma at line 1 \
+             column 36",
         )],
     ),
     (

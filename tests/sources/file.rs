@@ -25,6 +25,65 @@ async fn a_json_file_gives_flat_metrics_and_skips_strings() {
 }
 
 #[tokio::test]
+async fn a_file_saved_with_a_byte_order_mark_is_read() {
+    // What Windows PowerShell's `Out-File -Encoding utf8` writes.
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("metrics.json");
+    std::fs::write(
+        &path,
+        b"\xEF\xBB\xBF{\"retention\": {\"churnRate\": 6.2}}\r\n",
+    )
+    .unwrap();
+    let snapshot = collect(vec![("billing", file(path))]).await;
+    assert!(snapshot.failures.is_empty(), "{:?}", snapshot.failures);
+    assert_eq!(snapshot.metric("retention.churnRate"), Some(6.2));
+}
+
+#[tokio::test]
+async fn a_file_saved_as_utf_16_is_read_and_a_broken_one_says_why_not() {
+    // Windows PowerShell 5's `ConvertTo-Json | Out-File metrics.json` writes UTF-16 LE.
+    let json = r#"{"retention": {"churnRate": 6.2}, "zürich": {"p99": 120}}"#;
+    let folder = tempfile::tempdir().unwrap();
+    let encoded = |bom: [u8; 2], unit: fn(u16) -> [u8; 2]| -> Vec<u8> {
+        bom.into_iter()
+            .chain(json.encode_utf16().flat_map(unit))
+            .collect()
+    };
+    let little = folder.path().join("little.json");
+    std::fs::write(&little, encoded([0xFF, 0xFE], u16::to_le_bytes)).unwrap();
+    let big = folder.path().join("big.json");
+    std::fs::write(&big, encoded([0xFE, 0xFF], u16::to_be_bytes)).unwrap();
+    let odd = folder.path().join("odd.json");
+    let mut cut = encoded([0xFF, 0xFE], u16::to_le_bytes);
+    cut.pop();
+    std::fs::write(&odd, cut).unwrap();
+
+    let snapshot = collect(vec![("little", file(little)), ("odd", file(odd))]).await;
+    assert_eq!(snapshot.metric("retention.churnRate"), Some(6.2));
+    assert_eq!(snapshot.metric("zürich.p99"), Some(120.0));
+    let error = failure(&snapshot, "odd");
+    assert!(
+        error.starts_with("not valid JSON: marked as UTF-16, but its length is an odd number"),
+        "{error}"
+    );
+    let snapshot = collect(vec![("big", file(big))]).await;
+    assert!(snapshot.failures.is_empty(), "{:?}", snapshot.failures);
+    assert_eq!(snapshot.metric("zürich.p99"), Some(120.0));
+}
+
+#[tokio::test]
+async fn an_empty_file_is_a_failure_that_says_it_is_empty() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("metrics.json");
+    std::fs::write(&path, " \r\n").unwrap();
+    let snapshot = collect(vec![("billing", file(path))]).await;
+    assert_eq!(
+        failure(&snapshot, "billing"),
+        "not valid JSON: the document is empty"
+    );
+}
+
+#[tokio::test]
 async fn a_missing_file_is_a_recorded_failure_naming_the_path() {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("absent.json");

@@ -2,6 +2,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use kpiwatch::config::{Header, HttpSource, SecretValue, SourceKind};
+use kpiwatch::model::Snapshot;
 use kpiwatch::sources::MAX_DOCUMENT_BYTES;
 
 use crate::support::http_server::{self, Behaviour};
@@ -13,6 +14,14 @@ fn http(url: url::Url, timeout: Duration, headers: Vec<Header>) -> SourceKind {
         timeout,
         headers,
     })
+}
+
+/// Collects one source, `billing`, from a server that answers with `behaviour`; the
+/// server is returned for its record of the requests.
+async fn collect_from(behaviour: Behaviour, timeout: Duration) -> (http_server::Server, Snapshot) {
+    let api = http_server::start(behaviour);
+    let snapshot = collect(vec![("billing", http(api.url("/kpis"), timeout, vec![]))]).await;
+    (api, snapshot)
 }
 
 #[tokio::test]
@@ -46,6 +55,43 @@ async fn a_json_api_gives_flat_metrics_and_receives_the_configured_headers() {
     assert!(request.contains("authorization: kpiwatch"), "{request}");
     assert!(request.contains("x-team: growth"), "{request}");
     assert!(request.contains("accept: application/json"), "{request}");
+}
+
+#[tokio::test]
+async fn a_gzip_response_is_decoded_and_gzip_is_asked_for() {
+    let body = r#"{"retention":{"churnRate":6.2},"regions":[{"p99":120}]}"#;
+    let (api, snapshot) = collect_from(Behaviour::Gzip(body.into()), Duration::from_secs(5)).await;
+
+    assert!(snapshot.failures.is_empty(), "{:?}", snapshot.failures);
+    assert_eq!(snapshot.metric("retention.churnRate"), Some(6.2));
+    assert_eq!(snapshot.metric("regions.0.p99"), Some(120.0));
+    let request = api.requests.lock().unwrap()[0].to_lowercase();
+    assert!(request.contains("accept-encoding: gzip"), "{request}");
+}
+
+#[tokio::test]
+async fn a_gzip_body_that_inflates_past_the_limit_is_refused() {
+    // About 9 KiB on the wire.
+    let bomb = format!("[{}0]", "0,".repeat(MAX_DOCUMENT_BYTES / 2 + 1));
+    let (_api, snapshot) = collect_from(Behaviour::Gzip(bomb), Duration::from_secs(20)).await;
+    assert_eq!(
+        failure(&snapshot, "billing"),
+        format!("document larger than {MAX_DOCUMENT_BYTES} bytes")
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_starts_with_a_byte_order_mark_is_read() {
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    body.extend_from_slice(br#"{"support": {"nps": 31}}"#);
+    let behaviour = Behaviour::Respond {
+        status: "200 OK",
+        content_type: "application/json; charset=utf-8",
+        body,
+    };
+    let (_api, snapshot) = collect_from(behaviour, Duration::from_secs(5)).await;
+    assert!(snapshot.failures.is_empty(), "{:?}", snapshot.failures);
+    assert_eq!(snapshot.metric("support.nps"), Some(31.0));
 }
 
 #[tokio::test]
@@ -133,6 +179,20 @@ async fn an_error_status_names_the_status_and_the_body() {
     assert_eq!(
         failure(&snapshot, "billing"),
         "HTTP 503 Service Unavailable (body starts with `upstream overloaded`)"
+    );
+}
+
+#[tokio::test]
+async fn a_success_with_no_content_is_a_failure_that_says_the_body_is_empty() {
+    let behaviour = Behaviour::Respond {
+        status: "204 No Content",
+        content_type: "application/json",
+        body: Vec::new(),
+    };
+    let (_api, snapshot) = collect_from(behaviour, Duration::from_secs(5)).await;
+    assert_eq!(
+        failure(&snapshot, "billing"),
+        "not valid JSON: the document is empty"
     );
 }
 

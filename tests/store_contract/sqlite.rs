@@ -123,3 +123,29 @@ async fn sqlite_a_file_that_is_not_a_database_is_a_permanent_error() {
         "{error:?}"
     );
 }
+
+#[test]
+fn sqlite_runs_started_together_on_a_new_file_all_open_it() {
+    // Two `kpiwatch run` from one cron minute: both find a new file without a schema
+    // version, and both record it.
+    const RUNS: usize = 4;
+    for _ in 0..20 {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("state.db");
+        let together = std::sync::Barrier::new(RUNS);
+        let opened: Vec<Result<(), String>> = std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..RUNS)
+                .map(|_| {
+                    scope.spawn(|| {
+                        together.wait();
+                        SqliteStore::open(&path)
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|run| run.join().unwrap()).collect()
+        });
+        assert!(opened.iter().all(Result::is_ok), "{opened:?}");
+    }
+}

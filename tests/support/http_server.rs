@@ -19,6 +19,9 @@ pub enum Behaviour {
         content_type: &'static str,
         body: Vec<u8>,
     },
+    /// Answer 200 with this JSON body, gzip-compressed and labelled so, whatever the
+    /// request asked for, as servers behind some proxies and CDNs do.
+    Gzip(String),
     /// Read the request and then say nothing for this long.
     Hang(Duration),
     /// Hold every request until as many as the barrier counts have arrived, then answer
@@ -72,6 +75,7 @@ fn serve(mut stream: TcpStream, behaviour: Behaviour, seen: Arc<Mutex<Vec<String
             content_type,
             body,
         } => respond(&mut stream, status, content_type, &body),
+        Behaviour::Gzip(body) => respond_gzip(&mut stream, body.as_bytes()),
         Behaviour::Hang(duration) => thread::sleep(duration),
         Behaviour::AllAtOnce { arrived, body } => {
             arrived.wait();
@@ -88,6 +92,19 @@ fn respond(stream: &mut TcpStream, status: &str, content_type: &str, body: &[u8]
     );
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(body);
+}
+
+fn respond_gzip(stream: &mut TcpStream, body: &[u8]) {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(body).unwrap();
+    let compressed = encoder.finish().unwrap();
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n",
+        compressed.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&compressed);
 }
 
 pub fn json(body: &str) -> Behaviour {

@@ -1,6 +1,8 @@
 use std::path::PathBuf;
 
-use chrono::{DateTime, SecondsFormat, SubsecRound, Timelike, Utc};
+use chrono::{
+    DateTime, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, SubsecRound, Timelike, Utc,
+};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kpiwatch::config::Config;
 use kpiwatch::notify::NotifierUrl;
@@ -166,13 +168,55 @@ pub enum FailOn {
 fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
     let at = DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|error| format!("{error}; expected RFC 3339 such as 2026-12-03T10:00:00Z"))?;
+        .map_err(|error| not_rfc3339(text, error))?;
+    let written = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Secs, true);
+    // chrono keeps a leap second (`23:59:60`) as the second before it plus a whole second
+    // of nanoseconds.
+    if at.nanosecond() >= 1_000_000_000 {
+        return Err(format!(
+            "a leap second cannot be T, since runs are counted in whole UTC seconds; write {}",
+            written(at.with_nanosecond(0).unwrap_or(at))
+        ));
+    }
     if at.nanosecond() != 0 {
         return Err(format!(
             "T is in whole seconds, since notification ids are; write {}",
-            at.trunc_subsecs(0)
-                .to_rfc3339_opts(SecondsFormat::Secs, true)
+            written(at.trunc_subsecs(0))
         ));
     }
     Ok(at)
+}
+
+/// Says what is wrong with a time that is not RFC 3339, in the forms people most often
+/// type instead (a date alone, a local time, a Unix timestamp), with the RFC 3339 time
+/// they most likely meant; chrono's own message ("premature end of input") names none.
+fn not_rfc3339(text: &str, error: chrono::ParseError) -> String {
+    let example = |at: NaiveDateTime| at.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true);
+    let hint = if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        format!(
+            "a date alone is not a time; for its midnight in UTC write {}",
+            example(date.and_time(NaiveTime::MIN))
+        )
+    } else if let Some(local) = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+    {
+        format!(
+            "the time has no UTC offset; for UTC write {}, or end it with an offset such as \
+             `+02:00`",
+            example(local)
+        )
+    } else if let Some(at) = text
+        .parse::<i64>()
+        .ok()
+        .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
+    {
+        format!(
+            "a Unix timestamp is not accepted; for this one write {}",
+            example(at.naive_utc())
+        )
+    } else {
+        return format!("{error}; expected RFC 3339 such as 2026-12-03T10:00:00Z");
+    };
+    format!("not RFC 3339: {hint}")
 }

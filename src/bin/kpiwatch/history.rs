@@ -146,7 +146,11 @@ fn read(url: &StoreUrl, last: usize, rules: &[&Rule]) -> Result<History, String>
 
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let store = store::open(url).await.map_err(|e| e.to_string())?;
+        // A history is read from state files the user may not write, such as the one a
+        // service account's scheduled runs keep.
+        let store = store::open_read_only(url)
+            .await
+            .map_err(|e| e.to_string())?;
         let snapshots = store
             .snapshots(None, last.saturating_add(lead_in))
             .await

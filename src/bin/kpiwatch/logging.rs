@@ -11,8 +11,21 @@ pub fn init(verbose: u8) {
         2 => "debug",
         _ => "trace",
     };
-    let filter =
-        EnvFilter::try_from_env("KPIWATCH_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let filter = match std::env::var("KPIWATCH_LOG") {
+        Ok(directives) if !directives.trim().is_empty() => {
+            EnvFilter::try_new(&directives).unwrap_or_else(|error| {
+                // Said before logging starts, since a typo here would otherwise silence the
+                // very logs the user asked for without a word.
+                eprintln!(
+                    "kpiwatch: KPIWATCH_LOG `{directives}` is not a valid filter ({error}); \
+                     logging at `{default}` instead. Write one such as `debug` or \
+                     `kpiwatch=debug`"
+                );
+                EnvFilter::new(default)
+            })
+        }
+        _ => EnvFilter::new(default),
+    };
     // The notifications' rule, decided the same way: colour on a terminal only, never with
     // `NO_COLOR`, so that a log piped to a file or a collector carries no escape codes.
     let stderr = std::io::stderr();

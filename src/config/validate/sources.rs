@@ -109,6 +109,17 @@ fn check_file(
         );
         return None;
     }
+    // Only a shell expands `~`; here it would name a folder called `~` beside the config.
+    if path == "~" || path.starts_with("~/") {
+        report.error(
+            fields.value_pos("path"),
+            format!(
+                "`file.path` `{path}` starts with `~`, which kpiwatch does not expand to the \
+                 home folder; write the path in full, or relative to the config file's folder"
+            ),
+        );
+        return None;
+    }
     Some(SourceKind::File {
         path: base_dir.join(path),
     })

@@ -320,7 +320,9 @@ impl Flattener {
     }
 }
 
-/// A JSON file beside the test file, flattened exactly as a source flattens what it reads.
+/// A JSON file beside the test file, read and flattened exactly as a `file` source reads
+/// it, so that a file that works in a run (UTF-16, a byte order mark) works in a test too,
+/// and one that fails in a run fails here.
 fn file_metrics(
     fields: Fields<'_>,
     base_dir: &Path,
@@ -329,8 +331,8 @@ fn file_metrics(
     let name = fields::text(fields, "file", report)?;
     let pos = fields.value_pos("file");
     let path = base_dir.join(name);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
         Err(error) => {
             report.error(
                 pos,
@@ -342,12 +344,12 @@ fn file_metrics(
             return None;
         }
     };
-    match serde_json::from_str(&text) {
-        Ok(document) => Some(crate::sources::flatten(&document).metrics),
+    match crate::sources::parse_document(&bytes) {
+        Ok(flat) => Some(flat.metrics),
         Err(error) => {
             report.error(
                 pos,
-                format!("`{}` is not a JSON document: {error}", path.display()),
+                format!("`{}` fails as a source would: {error}", path.display()),
             );
             None
         }
