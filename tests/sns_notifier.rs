@@ -162,18 +162,20 @@ async fn notifications_go_out_ten_to_a_call() {
 }
 
 #[tokio::test]
-async fn a_missing_topic_fails_every_notification_without_retrying() {
+async fn a_missing_topic_fails_every_notification_naming_it_without_retrying() {
     let (_, sns, counter) = counted_clients().await;
     let missing = format!("arn:aws:sns:{REGION}:{ACCOUNT}:{}", unique("absent"));
     let t = at("2026-12-03T10:05:00Z");
     let some: Vec<Notification> = (0..12).map(|i| notification(&format!("r{i}"), t)).collect();
 
-    let delivery = SnsNotifier::new(sns, missing).deliver(&some).await;
+    let delivery = SnsNotifier::new(sns, &missing).deliver(&some).await;
 
     assert!(delivery.accepted.is_empty());
     assert_eq!(delivery.failed.len(), 12);
+    // SNS's own message does not say which topic; the reason does.
     assert!(
-        delivery.failed[0].1.contains("NotFound"),
+        delivery.failed[0].1.contains("NotFound")
+            && delivery.failed[0].1.contains(&format!("(topic {missing})")),
         "{:?}",
         delivery.failed[0]
     );

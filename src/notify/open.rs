@@ -29,6 +29,14 @@ pub enum NotifierUrlError {
          such as arn:aws:sns:eu-west-1:123456789012:kpiwatch"
     )]
     InvalidTopicArn(String),
+    /// A topic ARN of the right shape with one part SNS would refuse.
+    #[error("invalid SNS topic ARN `{arn}`: {problem}")]
+    InvalidTopicArnPart {
+        /// The ARN as given.
+        arn: String,
+        /// Which part is wrong, and what it should be.
+        problem: String,
+    },
 }
 
 impl FromStr for NotifierUrl {
@@ -73,6 +81,12 @@ impl FromStr for TopicArn {
                     && !account.is_empty()
                     && !name.is_empty() =>
             {
+                if let Some(problem) = part_problem(partition, region, account, name) {
+                    return Err(NotifierUrlError::InvalidTopicArnPart {
+                        arn: arn.to_string(),
+                        problem,
+                    });
+                }
                 Ok(TopicArn {
                     arn: arn.to_string(),
                     region: region.to_string(),
@@ -81,6 +95,54 @@ impl FromStr for TopicArn {
             _ => Err(NotifierUrlError::InvalidTopicArn(arn.to_string())),
         }
     }
+}
+
+/// What SNS would refuse in an ARN's parts, checked here because SNS's own answer to a
+/// mistyped ARN is "Topic does not exist", or, for a region that does not exist, no answer
+/// at all, and only after every retry has been spent, run after run.
+fn part_problem(partition: &str, region: &str, account: &str, name: &str) -> Option<String> {
+    let is_lower_words = |text: &str| {
+        text.split('-')
+            .all(|word| !word.is_empty() && word.chars().all(|c| c.is_ascii_lowercase()))
+    };
+    if !partition.starts_with("aws") || !is_lower_words(partition) {
+        return Some(format!(
+            "the partition `{partition}` is not one of AWS's (`aws`, `aws-cn`, `aws-us-gov`...)"
+        ));
+    }
+    // Region names are lower-case words and a number: `eu-west-1`, `us-gov-east-1`.
+    let region_is_valid = region.rsplit_once('-').is_some_and(|(words, number)| {
+        words.contains('-')
+            && is_lower_words(words)
+            && !number.is_empty()
+            && number.chars().all(|c| c.is_ascii_digit())
+    });
+    if !region_is_valid {
+        return Some(format!(
+            "the region `{region}` is not a region name such as `eu-west-1`"
+        ));
+    }
+    if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+        return Some(format!(
+            "the account `{account}` is not a 12-digit AWS account id"
+        ));
+    }
+    if name.ends_with(".fifo") {
+        return Some(format!(
+            "`{name}` is a FIFO topic; kpiwatch publishes to a standard topic, the only kind \
+             email and AWS Chatbot can subscribe to"
+        ));
+    }
+    let name_is_valid = name.len() <= 256
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+    if !name_is_valid {
+        return Some(format!(
+            "the topic name `{name}` is not 1 to 256 letters, digits, `-` and `_`"
+        ));
+    }
+    None
 }
 
 impl SnsNotifier {
@@ -137,6 +199,49 @@ mod tests {
         ] {
             let error = format!("sns://{arn}").parse::<NotifierUrl>().unwrap_err();
             assert_eq!(error, NotifierUrlError::InvalidTopicArn(arn.into()));
+        }
+    }
+
+    #[test]
+    fn an_arn_part_sns_would_refuse_is_named() {
+        for (arn, expected) in [
+            (
+                "arn:aws:sns:us-east-1:12:kpiwatch",
+                "the account `12` is not a 12-digit AWS account id",
+            ),
+            (
+                "arn:aws:sns:nowhere:123456789012:kpiwatch",
+                "the region `nowhere` is not a region name",
+            ),
+            (
+                "arn:aws:sns:EU-WEST-1:123456789012:kpiwatch",
+                "the region `EU-WEST-1` is not a region name",
+            ),
+            (
+                "arn:amazon:sns:eu-west-1:123456789012:kpiwatch",
+                "the partition `amazon` is not one of AWS's",
+            ),
+            (
+                "arn:aws:sns:eu-west-1:123456789012:kpi watch",
+                "the topic name `kpi watch` is not 1 to 256 letters",
+            ),
+            (
+                "arn:aws:sns:eu-west-1:123456789012:kpiwatch/",
+                "the topic name `kpiwatch/` is not",
+            ),
+            (
+                "arn:aws:sns:eu-west-1:123456789012:alerts.fifo",
+                "`alerts.fifo` is a FIFO topic",
+            ),
+        ] {
+            let error = arn.parse::<TopicArn>().unwrap_err().to_string();
+            assert!(error.contains(arn) && error.contains(expected), "{error}");
+        }
+        for arn in [
+            "arn:aws-us-gov:sns:us-gov-west-1:123456789012:kpiwatch",
+            "arn:aws-cn:sns:cn-north-1:123456789012:kpi_watch-2",
+        ] {
+            assert_eq!(arn.parse::<TopicArn>().unwrap().as_str(), arn);
         }
     }
 }

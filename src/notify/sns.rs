@@ -97,15 +97,17 @@ impl SnsNotifier {
         let output = match result {
             Ok(output) => output,
             Err(error) => {
+                // A refused call is about the topic (it does not exist, or the caller may not
+                // publish to it), and SNS's message does not say which one.
                 let failure = classify("PublishBatch", &error);
+                let reason = format!("{failure} (topic {})", self.topic_arn);
                 if failure.is_retryable() {
-                    let reason = failure.to_string();
                     return pending
                         .into_iter()
                         .map(|(m, _)| (m, reason.clone()))
                         .collect();
                 }
-                fail_all(pending, &failure.to_string(), delivery);
+                fail_all(pending, &reason, delivery);
                 return Vec::new();
             }
         };
