@@ -314,3 +314,25 @@ async fn an_invalid_config_stops_the_function_at_start_with_every_error() {
         String::from_utf8_lossy(&validate.stderr).trim_end()
     );
 }
+
+#[tokio::test]
+async fn started_outside_lambda_the_function_says_what_to_run_instead_of_panicking() {
+    let stack = Stack::new().await;
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .env_clear()
+        .envs(crate::support::aws::child_env())
+        .env("KPIWATCH_CONFIG", stack.folder.path().join("kpiwatch.yaml"))
+        .env("KPIWATCH_TABLE", &stack.table)
+        .env("KPIWATCH_TOPIC_ARN", &stack.topic_arn)
+        .output()
+        .expect("run bootstrap");
+
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bootstrap runs inside AWS Lambda, which sets AWS_LAMBDA_RUNTIME_API")
+            && stderr.contains("kpiwatch run --store dynamodb://TABLE --notify sns://TOPIC_ARN"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -48,6 +48,12 @@ pub enum InitError {
     /// `KPIWATCH_TOPIC_ARN` is not a topic ARN.
     #[error("KPIWATCH_TOPIC_ARN: {0}")]
     TopicArn(#[from] NotifierUrlError),
+    /// Started outside Lambda, without the variables the Lambda runtime sets.
+    #[error(
+        "bootstrap runs inside AWS Lambda, which sets {0}; to run one cycle from a shell, \
+         use `kpiwatch run --store dynamodb://TABLE --notify sns://TOPIC_ARN`"
+    )]
+    NotInLambda(&'static str),
 }
 
 impl InitError {
@@ -55,7 +61,9 @@ impl InitError {
     pub fn error_type(&self) -> &'static str {
         match self {
             InitError::Config { .. } => "InvalidConfig",
-            InitError::MissingVariable(..) | InitError::TopicArn(_) => "InvalidEnvironment",
+            InitError::MissingVariable(..) | InitError::TopicArn(_) | InitError::NotInLambda(_) => {
+                "InvalidEnvironment"
+            }
         }
     }
 }
@@ -123,6 +131,7 @@ impl Function {
     /// - `KPIWATCH_CONFIG`: a config file to read instead of the built-in one.
     pub async fn from_env() -> Result<Function, InitError> {
         let config = load_config()?;
+        lambda_environment()?;
         let table = required("KPIWATCH_TABLE", "set it to the DynamoDB table's name")?;
         let topic: TopicArn =
             required("KPIWATCH_TOPIC_ARN", "set it to the SNS topic's ARN")?.parse()?;
@@ -207,6 +216,29 @@ fn load_config() -> Result<Config, InitError> {
             })
         }
     }
+}
+
+/// Checks for the variables `lambda_runtime` reads when it starts, and panics without.
+/// Lambda always sets them; someone starting the binary from a shell, to try it, does not,
+/// and should hear what to run instead.
+fn lambda_environment() -> Result<(), InitError> {
+    const SET_BY_LAMBDA: [&str; 4] = [
+        "AWS_LAMBDA_RUNTIME_API",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+    ];
+    for name in SET_BY_LAMBDA {
+        let value = std::env::var(name).unwrap_or_default();
+        let is_valid = match name {
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE" => value.parse::<i32>().is_ok(),
+            _ => !value.is_empty(),
+        };
+        if !is_valid {
+            return Err(InitError::NotInLambda(name));
+        }
+    }
+    Ok(())
 }
 
 fn required(name: &'static str, hint: &'static str) -> Result<String, InitError> {
