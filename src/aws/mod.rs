@@ -13,6 +13,7 @@
 //! with part of its work refused (`UnprocessedItems`, PublishBatch failed entries, a cancelled
 //! transaction); those are retried by the caller with [`Backoff`].
 
+pub mod arn;
 mod backoff;
 mod error;
 mod http;

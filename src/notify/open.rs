@@ -5,6 +5,7 @@ use std::str::FromStr;
 use thiserror::Error;
 
 use super::{Notifier, SnsNotifier};
+use crate::aws::arn::{self, ArnError};
 
 /// Where notifications go, besides the console.
 ///
@@ -72,77 +73,46 @@ impl TopicArn {
 impl FromStr for TopicArn {
     type Err = NotifierUrlError;
 
-    fn from_str(arn: &str) -> Result<TopicArn, NotifierUrlError> {
-        let parts: Vec<&str> = arn.split(':').collect();
-        match parts.as_slice() {
-            ["arn", partition, "sns", region, account, name]
-                if !partition.is_empty()
-                    && !region.is_empty()
-                    && !account.is_empty()
-                    && !name.is_empty() =>
-            {
-                if let Some(problem) = part_problem(partition, region, account, name) {
-                    return Err(NotifierUrlError::InvalidTopicArnPart {
-                        arn: arn.to_string(),
-                        problem,
-                    });
-                }
-                Ok(TopicArn {
-                    arn: arn.to_string(),
-                    region: region.to_string(),
-                })
+    fn from_str(text: &str) -> Result<TopicArn, NotifierUrlError> {
+        let arn = match arn::parse(text, "sns") {
+            Ok(arn) if !arn.resource.contains(':') => arn,
+            Ok(_) | Err(ArnError::Shape) => {
+                return Err(NotifierUrlError::InvalidTopicArn(text.to_string()));
             }
-            _ => Err(NotifierUrlError::InvalidTopicArn(arn.to_string())),
+            Err(ArnError::Part(problem)) => return Err(part_error(text, problem)),
+        };
+        let name = arn.resource;
+        if name.ends_with(".fifo") {
+            return Err(part_error(
+                text,
+                format!(
+                    "`{name}` is a FIFO topic; kpiwatch publishes to a standard topic, the only \
+                     kind email and AWS Chatbot can subscribe to"
+                ),
+            ));
         }
+        let name_is_valid = name.len() <= 256
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+        if !name_is_valid {
+            return Err(part_error(
+                text,
+                format!("the topic name `{name}` is not 1 to 256 letters, digits, `-` and `_`"),
+            ));
+        }
+        Ok(TopicArn {
+            arn: text.to_string(),
+            region: arn.region.to_string(),
+        })
     }
 }
 
-/// What SNS would refuse in an ARN's parts, checked here because SNS's own answer to a
-/// mistyped ARN is "Topic does not exist", or, for a region that does not exist, no answer
-/// at all, and only after every retry has been spent, run after run.
-fn part_problem(partition: &str, region: &str, account: &str, name: &str) -> Option<String> {
-    let is_lower_words = |text: &str| {
-        text.split('-')
-            .all(|word| !word.is_empty() && word.chars().all(|c| c.is_ascii_lowercase()))
-    };
-    if !partition.starts_with("aws") || !is_lower_words(partition) {
-        return Some(format!(
-            "the partition `{partition}` is not one of AWS's (`aws`, `aws-cn`, `aws-us-gov`...)"
-        ));
+fn part_error(arn: &str, problem: String) -> NotifierUrlError {
+    NotifierUrlError::InvalidTopicArnPart {
+        arn: arn.to_string(),
+        problem,
     }
-    // Region names are lower-case words and a number: `eu-west-1`, `us-gov-east-1`.
-    let region_is_valid = region.rsplit_once('-').is_some_and(|(words, number)| {
-        words.contains('-')
-            && is_lower_words(words)
-            && !number.is_empty()
-            && number.chars().all(|c| c.is_ascii_digit())
-    });
-    if !region_is_valid {
-        return Some(format!(
-            "the region `{region}` is not a region name such as `eu-west-1`"
-        ));
-    }
-    if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
-        return Some(format!(
-            "the account `{account}` is not a 12-digit AWS account id"
-        ));
-    }
-    if name.ends_with(".fifo") {
-        return Some(format!(
-            "`{name}` is a FIFO topic; kpiwatch publishes to a standard topic, the only kind \
-             email and AWS Chatbot can subscribe to"
-        ));
-    }
-    let name_is_valid = name.len() <= 256
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
-    if !name_is_valid {
-        return Some(format!(
-            "the topic name `{name}` is not 1 to 256 letters, digits, `-` and `_`"
-        ));
-    }
-    None
 }
 
 impl SnsNotifier {

@@ -41,7 +41,19 @@ impl Stack {
 
     /// `kpiwatch run` at `at` on the stack's table and topic, in the workspace.
     fn run(&self, workspace: &Workspace, at: &str) -> Output {
-        let store = format!("dynamodb://{}", self.table);
+        self.run_on(workspace, at, &self.table, &[])
+    }
+
+    /// `kpiwatch run` at `at` with `--store dynamodb://TABLE`, TABLE a name or an ARN, and
+    /// some environment variables changed.
+    fn run_on(
+        &self,
+        workspace: &Workspace,
+        at: &str,
+        table: &str,
+        changed: &[(&str, &str)],
+    ) -> Output {
+        let store = format!("dynamodb://{table}");
         let notify = format!("sns://{}", self.topic_arn);
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kpiwatch"));
         command
@@ -50,7 +62,8 @@ impl Stack {
             .current_dir(workspace.folder.path())
             .env_remove("KPIWATCH_CONFIG")
             .env("NO_COLOR", "1")
-            .envs(emulator::child_env());
+            .envs(emulator::child_env())
+            .envs(changed.iter().copied());
         command.output().unwrap()
     }
 
@@ -88,4 +101,26 @@ async fn a_run_on_dynamodb_and_sns_publishes_once_however_often_it_is_repeated()
     assert_eq!(loaded.last_evaluated_at, Some(T1.parse().unwrap()));
     assert!(loaded.outbox.is_empty(), "{:#?}", loaded.outbox);
     assert_eq!(loaded.states["churn-rate"].state.as_str(), "critical");
+}
+
+#[tokio::test]
+async fn a_table_arn_is_reached_in_its_own_region_whatever_aws_region_says() {
+    let workspace = Workspace::of_example("saas");
+    let stack = Stack::new().await;
+    let arn = format!(
+        "arn:aws:dynamodb:{}:{}:table/{}",
+        emulator::REGION,
+        emulator::ACCOUNT,
+        stack.table
+    );
+
+    // The emulator keeps each region's tables apart, as AWS does: in eu-west-1 there is
+    // no such table, so a client in AWS_REGION would not find it.
+    let run = stack.run_on(&workspace, T1, &arn, &[("AWS_REGION", "eu-west-1")]);
+
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(stack.received_ids().await.len(), 4);
+    let store = DynamoStore::new(stack.dynamodb.clone(), &stack.table);
+    let loaded = store.load(&[]).await.unwrap();
+    assert_eq!(loaded.last_evaluated_at, Some(T1.parse().unwrap()));
 }
