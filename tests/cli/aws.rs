@@ -124,3 +124,34 @@ async fn a_table_arn_is_reached_in_its_own_region_whatever_aws_region_says() {
     let loaded = store.load(&[]).await.unwrap();
     assert_eq!(loaded.last_evaluated_at, Some(T1.parse().unwrap()));
 }
+
+#[tokio::test]
+async fn labels_no_filter_policy_can_match_are_named_in_a_warning() {
+    let workspace = Workspace::of_example("saas");
+    // Eight labels, one empty: four attributes are kpiwatch's own, so six labels at most
+    // are sent, and SNS refuses an empty value.
+    std::fs::write(
+        workspace.path("kpiwatch.yaml"),
+        "sources:\n  - id: kpis\n    file: { path: metrics.json }\nrules:\n  - id: churn\n    \
+         metric: retention.churnRate\n    critical: \"> 5\"\n    labels: { a: '1', b: '2', \
+         c: '3', d: '4', e: '5', f: '', g: '7', team: growth }\n",
+    )
+    .unwrap();
+    let stack = Stack::new().await;
+
+    let run = stack.run(&workspace, T1);
+
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let stderr = stderr(&run);
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("labels not sent as SNS message attributes"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(
+        warnings[0].contains(r#"labels={"churn": ["f", "team"]}"#),
+        "{}",
+        warnings[0]
+    );
+    assert_eq!(stack.received_ids().await.len(), 1);
+}

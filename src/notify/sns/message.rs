@@ -58,6 +58,8 @@ pub(super) struct Message {
     pub(super) subject: String,
     /// Attribute names and values, all of SNS data type `String`.
     pub(super) attributes: BTreeMap<String, String>,
+    /// The labels not among the attributes, so that no filter policy can match them.
+    pub(super) unsent_labels: Vec<String>,
 }
 
 impl Message {
@@ -112,6 +114,7 @@ impl Message {
             body: body.to_string(),
             subject,
             attributes: attributes(notification),
+            unsent_labels: unsent_labels(notification),
         })
     }
 
@@ -151,7 +154,7 @@ fn with_texts_cut(notification: &Notification, kept_chars: usize) -> Notificatio
 ///   that `{"incident_severity": ["critical"]}` selects critical alerts *and* the resolves
 ///   and downgrades that end them, which a filter on `severity` would miss;
 /// - `label.<name>`: each label whose name and value SNS accepts, up to 10 attributes in
-///   all, in label name order. The rest are skipped and logged at debug.
+///   all, in label name order. The rest are left out: [`unsent_labels`].
 pub(super) fn attributes(notification: &Notification) -> BTreeMap<String, String> {
     let mut attributes = BTreeMap::from([
         (
@@ -166,26 +169,28 @@ pub(super) fn attributes(notification: &Notification) -> BTreeMap<String, String
         ),
     ]);
 
-    let mut skipped = Vec::new();
     for (name, value) in &notification.labels {
         let attribute = format!("{LABEL_PREFIX}{name}");
-        if attributes.len() >= MAX_ATTRIBUTES
-            || !is_valid_attribute_name(&attribute)
-            || !is_valid_attribute_value(value)
+        if attributes.len() < MAX_ATTRIBUTES
+            && is_valid_attribute_name(&attribute)
+            && is_valid_attribute_value(value)
         {
-            skipped.push(name.as_str());
-            continue;
+            attributes.insert(attribute, value.clone());
         }
-        attributes.insert(attribute, value.clone());
-    }
-    if !skipped.is_empty() {
-        tracing::debug!(
-            notification = %notification.id,
-            labels = ?skipped,
-            "labels not sent as SNS message attributes: invalid for SNS or over the limit of 10"
-        );
     }
     attributes
+}
+
+/// The labels [`attributes`] leaves out: those SNS would refuse (an empty value), and those
+/// past the limit of 10 attributes.
+pub(super) fn unsent_labels(notification: &Notification) -> Vec<String> {
+    let sent = attributes(notification);
+    notification
+        .labels
+        .keys()
+        .filter(|name| !sent.contains_key(&format!("{LABEL_PREFIX}{name}")))
+        .cloned()
+        .collect()
 }
 
 /// The highest level of the incident: the peak the engine records in the notification's
@@ -321,6 +326,10 @@ mod tests {
         churn.labels.insert("a..b".into(), "v".into());
 
         let attributes = attributes(&churn);
+        assert_eq!(
+            unsent_labels(&churn),
+            ["a..b", "empty", "has space", "l6", "l7", "l8", "l9"]
+        );
         assert_eq!(attributes.len(), MAX_ATTRIBUTES);
         assert!(attributes.contains_key("label.l0"));
         assert!(
