@@ -45,13 +45,13 @@ impl Stack {
     }
 
     /// `kpiwatch run` at `at` with `--store dynamodb://TABLE`, TABLE a name or an ARN, and
-    /// some environment variables changed.
+    /// some environment variables changed, or removed where the value is `None`.
     fn run_on(
         &self,
         workspace: &Workspace,
         at: &str,
         table: &str,
-        changed: &[(&str, &str)],
+        changed: &[(&str, Option<&str>)],
     ) -> Output {
         let store = format!("dynamodb://{table}");
         let notify = format!("sns://{}", self.topic_arn);
@@ -62,8 +62,13 @@ impl Stack {
             .current_dir(workspace.folder.path())
             .env_remove("KPIWATCH_CONFIG")
             .env("NO_COLOR", "1")
-            .envs(emulator::child_env())
-            .envs(changed.iter().copied());
+            .envs(emulator::child_env());
+        for (name, value) in changed {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
         command.output().unwrap()
     }
 
@@ -116,7 +121,7 @@ async fn a_table_arn_is_reached_in_its_own_region_whatever_aws_region_says() {
 
     // The emulator keeps each region's tables apart, as AWS does: in eu-west-1 there is
     // no such table, so a client in AWS_REGION would not find it.
-    let run = stack.run_on(&workspace, T1, &arn, &[("AWS_REGION", "eu-west-1")]);
+    let run = stack.run_on(&workspace, T1, &arn, &[("AWS_REGION", Some("eu-west-1"))]);
 
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
     assert_eq!(stack.received_ids().await.len(), 4);
@@ -154,4 +159,37 @@ async fn labels_no_filter_policy_can_match_are_named_in_a_warning() {
         warnings[0]
     );
     assert_eq!(stack.received_ids().await.len(), 1);
+}
+
+#[tokio::test]
+async fn no_region_or_no_credentials_is_named_before_any_call_not_taken_for_an_outage() {
+    let workspace = Workspace::of_example("saas");
+    let stack = Stack::new().await;
+    let cases: [(&[(&str, Option<&str>)], &str); 2] = [
+        (
+            &[("AWS_REGION", None)],
+            "no AWS region: set AWS_REGION (or a region in your AWS profile), or name the \
+             table by its ARN",
+        ),
+        (
+            &[
+                ("AWS_ACCESS_KEY_ID", None),
+                ("AWS_SECRET_ACCESS_KEY", None),
+                ("AWS_EC2_METADATA_DISABLED", Some("true")),
+            ],
+            "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and \
+             AWS_SECRET_ACCESS_KEY",
+        ),
+    ];
+    for (changed, expected) in cases {
+        let run = stack.run_on(&workspace, T1, &stack.table, changed);
+
+        assert_eq!(run.status.code(), Some(3));
+        let stderr = stderr(&run);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("temporarily unavailable"), "{stderr}");
+    }
+    assert_eq!(stack.received_ids().await, Vec::<String>::new());
+    let store = DynamoStore::new(stack.dynamodb.clone(), &stack.table);
+    assert_eq!(store.load(&[]).await.unwrap().last_evaluated_at, None);
 }
