@@ -250,12 +250,18 @@ async fn a_missing_table_is_a_permanent_error_that_names_it_and_its_region() {
     let (dynamodb, _, _) = counted_clients().await;
     let table = unique("absent");
     let store = DynamoStore::new(dynamodb, table.clone());
-    let error = store.load(&[]).await.unwrap_err();
     let expected = format!("DynamoDB table `{table}` does not exist in {}", aws::REGION);
-    assert!(
-        matches!(&error, StoreError::Permanent(m) if m.contains(&expected)),
-        "{error}"
-    );
+    // A run's first read, and `history`'s.
+    let errors = [
+        store.load(&[]).await.unwrap_err(),
+        store.snapshots(None, 10).await.unwrap_err(),
+    ];
+    for error in errors {
+        assert!(
+            matches!(&error, StoreError::Permanent(m) if m.contains(&expected)),
+            "{error}"
+        );
+    }
 }
 
 /// Creates a table with the given keys, each `(name, key type, attribute type)`.

@@ -300,8 +300,9 @@ impl DynamoStore {
 
 #[async_trait]
 impl Store for DynamoStore {
-    // Load and commit are the first reads and writes of a run, where a missing table or one
-    // with other keys shows; the calls after them run only once both have worked.
+    // Load and commit are the first reads and writes of a run, and reading snapshots the
+    // first of `history`: where a missing table or one with other keys shows. The calls
+    // after them run only once those have worked.
     async fn load(&self, baseline_instants: &[DateTime<Utc>]) -> Result<Loaded, StoreError> {
         match self.load_run(baseline_instants).await {
             Err(error) => Err(table::explain(&self.client, &self.table, error).await),
@@ -369,6 +370,20 @@ impl Store for DynamoStore {
     }
 
     async fn snapshots(
+        &self,
+        since: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<Snapshot>, StoreError> {
+        match self.read_snapshots(since, limit).await {
+            Err(error) => Err(table::explain(&self.client, &self.table, error).await),
+            read => read,
+        }
+    }
+}
+
+impl DynamoStore {
+    /// [`Store::snapshots`], before a permanent failure is explained by the table.
+    async fn read_snapshots(
         &self,
         since: Option<DateTime<Utc>>,
         limit: usize,
