@@ -10,6 +10,9 @@ use crate::{Workspace, emulator, stderr};
 
 const T1: &str = "2026-12-03T10:00:00Z";
 
+/// An environment variable and its new value, or `None` to remove it.
+type EnvChange<'a> = (&'a str, Option<&'a str>);
+
 struct Stack {
     table: String,
     topic_arn: String,
@@ -45,13 +48,13 @@ impl Stack {
     }
 
     /// `kpiwatch run` at `at` with `--store dynamodb://TABLE`, TABLE a name or an ARN, and
-    /// some environment variables changed, or removed where the value is `None`.
+    /// some environment variables changed.
     fn run_on(
         &self,
         workspace: &Workspace,
         at: &str,
         table: &str,
-        changed: &[(&str, Option<&str>)],
+        changed: &[EnvChange],
     ) -> Output {
         let store = format!("dynamodb://{table}");
         let notify = format!("sns://{}", self.topic_arn);
@@ -165,7 +168,7 @@ async fn labels_no_filter_policy_can_match_are_named_in_a_warning() {
 async fn no_region_or_no_credentials_is_named_before_any_call_not_taken_for_an_outage() {
     let workspace = Workspace::of_example("saas");
     let stack = Stack::new().await;
-    let cases: [(&[(&str, Option<&str>)], &str); 2] = [
+    let cases: [(&[EnvChange], &str); 2] = [
         (
             &[("AWS_REGION", None)],
             "no AWS region: set AWS_REGION (or a region in your AWS profile), or name the \
