@@ -38,17 +38,8 @@ impl FromStr for StoreUrl {
             return Ok(StoreUrl::Sqlite(PathBuf::from(path)));
         }
         if let Some(table) = url.strip_prefix("dynamodb://") {
-            if table.starts_with("arn:") {
-                return table_arn(url, table);
-            }
-            return if is_table_name(table) {
-                Ok(StoreUrl::DynamoDb {
-                    table: table.to_string(),
-                    region: None,
-                })
-            } else {
-                Err(invalid(url, TABLE_NAME_RULE))
-            };
+            let (table, region) = dynamodb_table(url, table)?;
+            return Ok(StoreUrl::DynamoDb { table, region });
         }
         Err(invalid(
             url,
@@ -64,20 +55,52 @@ pub async fn open(url: &StoreUrl) -> Result<Box<dyn Store>, StoreError> {
         StoreUrl::Sqlite(path) => Ok(Box::new(SqliteStore::open(path)?)),
         StoreUrl::DynamoDb { table, region } => {
             let config = crate::aws::load_sdk_config().await;
-            let mut client = aws_sdk_dynamodb::config::Builder::from(&config);
-            if let Some(region) = region {
-                client = client.region(aws_config::Region::new(region.clone()));
-            }
-            let client = aws_sdk_dynamodb::Client::from_conf(client.build());
-            Ok(Box::new(DynamoStore::new(client, table.clone())))
+            Ok(Box::new(DynamoStore::for_table(
+                &config,
+                table,
+                region.as_deref(),
+            )))
         }
+    }
+}
+
+impl DynamoStore {
+    /// A store in `table`, a name or an ARN, with a client built from `config`, in `region`
+    /// when the ARN gives one. Makes no call.
+    pub fn for_table(
+        config: &aws_config::SdkConfig,
+        table: &str,
+        region: Option<&str>,
+    ) -> DynamoStore {
+        let mut client = aws_sdk_dynamodb::config::Builder::from(config);
+        if let Some(region) = region {
+            client = client.region(aws_config::Region::new(region.to_string()));
+        }
+        DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(client.build()), table)
     }
 }
 
 const TABLE_NAME_RULE: &str = "a table name is 3 to 255 letters, digits, `_`, `-` and `.`";
 
+/// The table of `dynamodb://TABLE`, given TABLE alone, as the function's environment gives
+/// it: the name or ARN, and the ARN's region.
+pub fn parse_table(table: &str) -> Result<(String, Option<String>), StoreError> {
+    dynamodb_table(&format!("dynamodb://{table}"), table)
+}
+
+/// The TABLE of the URL `url`, a name or an ARN, and the ARN's region.
+fn dynamodb_table(url: &str, table: &str) -> Result<(String, Option<String>), StoreError> {
+    if table.starts_with("arn:") {
+        table_arn(url, table)
+    } else if is_table_name(table) {
+        Ok((table.to_string(), None))
+    } else {
+        Err(invalid(url, TABLE_NAME_RULE))
+    }
+}
+
 /// `dynamodb://ARN`: a table ARN, `arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME`.
-fn table_arn(url: &str, text: &str) -> Result<StoreUrl, StoreError> {
+fn table_arn(url: &str, text: &str) -> Result<(String, Option<String>), StoreError> {
     let arn = match arn::parse(text, "dynamodb") {
         Ok(arn) => arn,
         Err(ArnError::Part(problem)) => return Err(invalid(url, &problem)),
@@ -89,10 +112,7 @@ fn table_arn(url: &str, text: &str) -> Result<StoreUrl, StoreError> {
         }
     };
     match arn.resource.strip_prefix("table/") {
-        Some(name) if is_table_name(name) => Ok(StoreUrl::DynamoDb {
-            table: text.to_string(),
-            region: Some(arn.region.to_string()),
-        }),
+        Some(name) if is_table_name(name) => Ok((text.to_string(), Some(arn.region.to_string()))),
         Some(_) => Err(invalid(url, TABLE_NAME_RULE)),
         None => Err(invalid(
             url,

@@ -6,7 +6,7 @@ use kpiwatch::config::{self, Config, ConfigErrors};
 use kpiwatch::cycle::{CycleError, RunSummary, run_cycle};
 use kpiwatch::notify::{NotifierUrlError, SnsNotifier, TopicArn};
 use kpiwatch::sources::{Collector, SecretResolver};
-use kpiwatch::store::{DynamoStore, StoreError};
+use kpiwatch::store::{self, DynamoStore, StoreError};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use thiserror::Error;
@@ -48,6 +48,9 @@ pub enum InitError {
     /// `KPIWATCH_TOPIC_ARN` is not a topic ARN.
     #[error("KPIWATCH_TOPIC_ARN: {0}")]
     TopicArn(#[from] NotifierUrlError),
+    /// `KPIWATCH_TABLE` is neither a table name nor a table ARN.
+    #[error("KPIWATCH_TABLE: {0}")]
+    Table(StoreError),
     /// Started outside Lambda, without the variables the Lambda runtime sets.
     #[error(
         "bootstrap runs inside AWS Lambda, which sets {0}; to run one cycle from a shell, \
@@ -61,9 +64,10 @@ impl InitError {
     pub fn error_type(&self) -> &'static str {
         match self {
             InitError::Config { .. } => "InvalidConfig",
-            InitError::MissingVariable(..) | InitError::TopicArn(_) | InitError::NotInLambda(_) => {
-                "InvalidEnvironment"
-            }
+            InitError::MissingVariable(..)
+            | InitError::TopicArn(_)
+            | InitError::Table(_)
+            | InitError::NotInLambda(_) => "InvalidEnvironment",
         }
     }
 }
@@ -126,13 +130,14 @@ impl Function {
     /// Reads the config and the environment and builds the clients. Makes no network call:
     /// the AWS clients resolve their credentials on the first request.
     ///
-    /// - `KPIWATCH_TABLE`: the DynamoDB table;
+    /// - `KPIWATCH_TABLE`: the DynamoDB table, by name or by ARN (then in the ARN's region);
     /// - `KPIWATCH_TOPIC_ARN`: the SNS topic;
     /// - `KPIWATCH_CONFIG`: a config file to read instead of the built-in one.
     pub async fn from_env() -> Result<Function, InitError> {
         let config = load_config()?;
         lambda_environment()?;
         let table = required("KPIWATCH_TABLE", "set it to the DynamoDB table's name")?;
+        let (table, table_region) = store::parse_table(&table).map_err(InitError::Table)?;
         let topic: TopicArn =
             required("KPIWATCH_TOPIC_ARN", "set it to the SNS topic's ARN")?.parse()?;
         let aws = kpiwatch::aws::load_lambda_sdk_config().await;
@@ -141,7 +146,7 @@ impl Function {
         Ok(Function {
             config,
             collector,
-            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table),
+            store: DynamoStore::for_table(&aws, &table, table_region.as_deref()),
             notifier: SnsNotifier::for_topic(&aws, &topic),
         })
     }
