@@ -196,3 +196,33 @@ async fn no_region_or_no_credentials_is_named_before_any_call_not_taken_for_an_o
     let store = DynamoStore::new(stack.dynamodb.clone(), &stack.table);
     assert_eq!(store.load(&[]).await.unwrap().last_evaluated_at, None);
 }
+
+#[tokio::test]
+async fn a_rule_with_a_huge_message_is_stored_and_published_with_it_cut() {
+    let workspace = Workspace::of_example("saas");
+    // Random letters, so that compression cannot make it fit: well past the 300 KB the
+    // store gives one notification.
+    let huge: String = (0..600_000).map(|_| fastrand::alphanumeric()).collect();
+    std::fs::write(
+        workspace.path("kpiwatch.yaml"),
+        format!(
+            "sources:\n  - id: kpis\n    file: {{ path: metrics.json }}\nrules:\n  - id: churn\n    \
+             metric: retention.churnRate\n    critical: \"> 5\"\n    message: \"{huge}\"\n"
+        ),
+    )
+    .unwrap();
+    let stack = Stack::new().await;
+
+    let run = stack.run(&workspace, T1);
+
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let received = emulator::drain(&stack.sqs, &stack.queue_url).await;
+    assert_eq!(received.len(), 1);
+    let document: kpiwatch::model::Notification =
+        serde_json::from_str(received[0].body().unwrap()).unwrap();
+    let kept = document
+        .message
+        .strip_suffix(kpiwatch::engine::TEXT_CUT_MARK)
+        .expect("the message ends with the cut mark");
+    assert_eq!(kept, &huge[..kpiwatch::engine::MAX_TEXT_CHARS]);
+}
