@@ -211,6 +211,26 @@ const ROWS: &[Row] = &[
         "runbook_not_a_url",
         &[(5, 14, "`runbook` `wiki/churn` is not an http or https URL")],
     ),
+    // Texts copied into every notification, which must fit in the store and in SNS.
+    (
+        "texts_too_long",
+        &[
+            (
+                6,
+                11,
+                "`name` is 300 characters long; at most 256 are allowed",
+            ),
+            (8, 11, "`unit` is 40 characters long; at most 32"),
+            (10, 14, "`runbook` is 2125 characters long; at most 2048"),
+            (
+                12,
+                13,
+                "the value of label `team` is 300 characters long; at most 256",
+            ),
+            (13, 7, "a label name is 130 characters long; at most 128"),
+            (14, 9, "the rule id is 130 characters long; at most 128"),
+        ],
+    ),
     (
         "retention_shorter_than_change",
         &[(

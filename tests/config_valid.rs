@@ -427,6 +427,17 @@ fn the_json_schema_rejects_broken_configs() {
             "rules:\n  - id: churn rate\n    metric: m\n    critical: \"> 1\"\n".to_string(),
         ),
         ("an unknown top-level key", format!("rule:\n{rule}")),
+        (
+            "a name longer than 256 characters",
+            format!("rules:\n{rule}    name: {}\n", "n".repeat(257)),
+        ),
+        (
+            "a rule id longer than 128 characters",
+            format!(
+                "rules:\n  - id: {}\n    metric: m\n    critical: \"> 1\"\n",
+                "r".repeat(129)
+            ),
+        ),
     ];
     for (name, text) in cases {
         let errors = schema_errors(&yaml_file_to_json(&text));

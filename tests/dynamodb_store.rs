@@ -3,7 +3,10 @@
 
 mod support;
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
 use chrono::{DateTime, Utc};
 use kpiwatch::store::{Commit, DynamoStore, Store, StoreError};
 use support::aws::{self, counted_clients, create_table, unique, unsent_ids};
@@ -243,14 +246,96 @@ async fn baselines_are_the_newest_snapshots_at_or_before_each_instant() {
 }
 
 #[tokio::test]
-async fn a_missing_table_is_a_permanent_error_that_names_it() {
+async fn a_missing_table_is_a_permanent_error_that_names_it_and_its_region() {
     let (dynamodb, _, _) = counted_clients().await;
-    let store = DynamoStore::new(dynamodb, unique("absent"));
-    let error = store.load(&[]).await.unwrap_err();
-    assert!(
-        matches!(&error, StoreError::Permanent(m) if m.contains("ResourceNotFound")),
-        "{error}"
-    );
+    let table = unique("absent");
+    let store = DynamoStore::new(dynamodb, table.clone());
+    let expected = format!("DynamoDB table `{table}` does not exist in {}", aws::REGION);
+    // A run's first read, and `history`'s.
+    let errors = [
+        store.load(&[]).await.unwrap_err(),
+        store.snapshots(None, 10).await.unwrap_err(),
+    ];
+    for error in errors {
+        assert!(
+            matches!(&error, StoreError::Permanent(m) if m.contains(&expected)),
+            "{error}"
+        );
+    }
+}
+
+/// Creates a table with the given keys, each `(name, key type, attribute type)`.
+async fn create_table_with_keys(
+    client: &aws_sdk_dynamodb::Client,
+    name: &str,
+    keys: &[(&str, KeyType, ScalarAttributeType)],
+) {
+    let mut request = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest);
+    for (attribute, key_type, attribute_type) in keys {
+        request = request
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(*attribute)
+                    .attribute_type(attribute_type.clone())
+                    .build()
+                    .unwrap(),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(*attribute)
+                    .key_type(key_type.clone())
+                    .build()
+                    .unwrap(),
+            );
+    }
+    request.send().await.expect("create table");
+}
+
+#[tokio::test]
+async fn a_table_with_other_keys_is_refused_saying_which_keys_it_has_and_needs() {
+    let (dynamodb, _, _) = counted_clients().await;
+    let needs = "kpiwatch needs a string partition key `pk` and a string sort key `sk`";
+    let cases = [
+        (
+            vec![("id", KeyType::Hash, ScalarAttributeType::S)],
+            "has a string partition key `id`",
+        ),
+        (
+            vec![("pk", KeyType::Hash, ScalarAttributeType::S)],
+            "has a string partition key `pk`;",
+        ),
+        (
+            vec![
+                ("pk", KeyType::Hash, ScalarAttributeType::N),
+                ("sk", KeyType::Range, ScalarAttributeType::S),
+            ],
+            "has a number partition key `pk` and a string sort key `sk`",
+        ),
+    ];
+    for (keys, has) in cases {
+        let table = unique("other-keys");
+        create_table_with_keys(&dynamodb, &table, &keys).await;
+        let store = DynamoStore::new(dynamodb.clone(), table.clone());
+
+        // Which call DynamoDB refuses depends on the schema: the load's query, or the
+        // commit's writes. Either way the run stops there, with the table explained.
+        let error = match store.load(&[]).await {
+            Err(error) => error,
+            Ok(_) => store
+                .commit(&record(at("2026-12-03T10:05:00Z"), None, 5, &["churn"]))
+                .await
+                .unwrap_err(),
+        };
+        let StoreError::Permanent(message) = &error else {
+            panic!("expected a permanent error, got {error}");
+        };
+        let expected = format!("DynamoDB table `{table}` in {} {has}", aws::REGION);
+        assert!(message.contains(&expected), "{message}");
+        assert!(message.contains(needs), "{message}");
+    }
 }
 
 /// A store whose `BatchWriteItem` calls leave their deletes unprocessed `times` times (the

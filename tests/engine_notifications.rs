@@ -283,3 +283,31 @@ fn every_notification_of_an_incident_carries_its_highest_level_until_the_resolve
         );
     }
 }
+
+#[test]
+fn a_message_or_action_past_16_ki_characters_is_cut_so_the_run_can_be_stored() {
+    use kpiwatch::engine::{MAX_TEXT_CHARS, TEXT_CUT_MARK};
+
+    let long = "é".repeat(MAX_TEXT_CHARS + 10);
+    let looped = "{% for i in range(5000) %}line {{ i }} of a runaway loop. {% endfor %}";
+    let rule = churn().message(&long).action(looped).build();
+    let mut h = Harness::new(config(vec![rule]));
+
+    let fired = h.step(Some(6.2), S::Critical, &[(K::Firing, L::Critical)]);
+
+    let fired = only(&fired);
+    for text in [&fired.message, &fired.action] {
+        assert_eq!(
+            text.chars().count(),
+            MAX_TEXT_CHARS + TEXT_CUT_MARK.chars().count()
+        );
+        assert!(text.ends_with(TEXT_CUT_MARK));
+    }
+    assert!(long.starts_with(fired.message.trim_end_matches(TEXT_CUT_MARK)));
+    assert!(
+        fired
+            .action
+            .starts_with("line 0 of a runaway loop. line 1 ")
+    );
+    assert!(TEXT_CUT_MARK.contains(&MAX_TEXT_CHARS.to_string()));
+}

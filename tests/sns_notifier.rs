@@ -162,18 +162,20 @@ async fn notifications_go_out_ten_to_a_call() {
 }
 
 #[tokio::test]
-async fn a_missing_topic_fails_every_notification_without_retrying() {
+async fn a_missing_topic_fails_every_notification_naming_it_without_retrying() {
     let (_, sns, counter) = counted_clients().await;
     let missing = format!("arn:aws:sns:{REGION}:{ACCOUNT}:{}", unique("absent"));
     let t = at("2026-12-03T10:05:00Z");
     let some: Vec<Notification> = (0..12).map(|i| notification(&format!("r{i}"), t)).collect();
 
-    let delivery = SnsNotifier::new(sns, missing).deliver(&some).await;
+    let delivery = SnsNotifier::new(sns, &missing).deliver(&some).await;
 
     assert!(delivery.accepted.is_empty());
     assert_eq!(delivery.failed.len(), 12);
+    // SNS's own message does not say which topic; the reason does.
     assert!(
-        delivery.failed[0].1.contains("NotFound"),
+        delivery.failed[0].1.contains("NotFound")
+            && delivery.failed[0].1.contains(&format!("(topic {missing})")),
         "{:?}",
         delivery.failed[0]
     );
@@ -292,4 +294,41 @@ fn two_alerts_config(folder: &std::path::Path) -> kpiwatch::config::Config {
     )
     .unwrap();
     kpiwatch::config::load(&path).unwrap()
+}
+
+#[tokio::test]
+async fn a_message_over_256_kib_reaches_subscribers_with_its_text_cut_to_fit() {
+    let config = sdk_config().await;
+    let sns = aws_sdk_sns::Client::new(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let topic = create_topic(&sns, &unique("alerts")).await;
+    let queue = subscribe_queue(&sqs, &sns, &topic, &unique("all"), None, true).await;
+    let mut long = notification("churn", at("2026-12-03T10:05:00Z"));
+    // The message, rendered from a template over values, has no bound of its own; the
+    // action and the labels keep their normal size.
+    long.message = "Churn is up in Zürich → EU 🔥. ".repeat(10_000);
+
+    let delivery = SnsNotifier::new(sns, &topic).deliver(&[long.clone()]).await;
+
+    assert_eq!(
+        delivery.accepted,
+        vec![long.id.clone()],
+        "{:?}",
+        delivery.failed
+    );
+    let received = drain(&sqs, &queue.queue_url).await;
+    assert_eq!(received.len(), 1);
+    let document: Notification = serde_json::from_str(received[0].body().unwrap()).unwrap();
+    let kept = document
+        .message
+        .strip_suffix(" … [cut to fit SNS's size limit]")
+        .expect("the message ends with the cut mark");
+    assert!(
+        long.message.starts_with(kept) && kept.len() > 50_000,
+        "{}",
+        kept.len()
+    );
+    let mut rest = document.clone();
+    rest.message = long.message.clone();
+    assert_eq!(rest, long, "only the message is cut");
 }

@@ -108,7 +108,7 @@ where
 /// An error and its causes, each as its `Display` writes it, joined by `: `. The SDK's own
 /// `DisplayErrorContext` ends with the whole `Debug` dump of the error, which is no help to
 /// the person reading a log line about a refused connection.
-fn causes(error: &(dyn StdError + 'static)) -> String {
+pub(super) fn causes(error: &(dyn StdError + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -13,7 +13,9 @@
 //! with part of its work refused (`UnprocessedItems`, PublishBatch failed entries, a cancelled
 //! transaction); those are retried by the caller with [`Backoff`].
 
+pub mod arn;
 mod backoff;
+mod environment;
 mod error;
 mod http;
 
@@ -26,6 +28,7 @@ use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 pub use backoff::Backoff;
+pub use environment::environment_problem;
 pub use error::{AwsError, classify, is_retryable_code};
 pub use http::LazyHttpsClient;
 

@@ -67,6 +67,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+pub use render::{MAX_TEXT_CHARS, TEXT_CUT_MARK};
 pub use sentence::value_description;
 pub use series::rule_values;
 pub use state::{Datapoint, Notified, RuleState};

@@ -18,6 +18,16 @@ use crate::notify::sparkline;
 /// How many recent values a notification's sparkline draws.
 pub(super) const SPARKLINE_POINTS: usize = 12;
 
+/// The most characters a notification's `message` and `action` keep. A template can render
+/// any length (a loop over a range, a pasted document); unbounded, one notification could
+/// outgrow the 300 KB the store gives it, which fails the commit of the whole run, every
+/// run. 16 Ki characters is far more than anyone reads on a phone, and leaves room for
+/// both texts in the store and, cut no further in most cases, in one SNS message.
+pub const MAX_TEXT_CHARS: usize = 16 * 1024;
+
+/// What ends a text cut to [`MAX_TEXT_CHARS`].
+pub const TEXT_CUT_MARK: &str = " … [cut at 16384 characters]";
+
 /// The rule a notification is about, as the renderer needs it.
 pub(super) struct Subject<'a> {
     /// The rule id.
@@ -136,8 +146,8 @@ impl<'a> Renderer<'a> {
             condition: facts.condition.map(|c| c.to_string()).unwrap_or_default(),
             previous_value: facts.previous_value,
             sparkline: facts.sparkline,
-            message,
-            action,
+            message: bounded(message),
+            action: bounded(action),
             runbook,
             labels: subject.labels.clone(),
             at: self.at,
@@ -173,6 +183,15 @@ impl<'a> Renderer<'a> {
             at: &self.at_text,
         })
     }
+}
+
+/// `text`, cut to [`MAX_TEXT_CHARS`] and [`TEXT_CUT_MARK`] when longer.
+fn bounded(mut text: String) -> String {
+    if let Some((end, _)) = text.char_indices().nth(MAX_TEXT_CHARS) {
+        text.truncate(end);
+        text.push_str(TEXT_CUT_MARK);
+    }
+    text
 }
 
 /// Draws recent values for a notification.

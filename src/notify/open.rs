@@ -5,6 +5,7 @@ use std::str::FromStr;
 use thiserror::Error;
 
 use super::{Notifier, SnsNotifier};
+use crate::aws::arn::{self, ArnError};
 
 /// Where notifications go, besides the console.
 ///
@@ -29,6 +30,14 @@ pub enum NotifierUrlError {
          such as arn:aws:sns:eu-west-1:123456789012:kpiwatch"
     )]
     InvalidTopicArn(String),
+    /// A topic ARN of the right shape with one part SNS would refuse.
+    #[error("invalid SNS topic ARN `{arn}`: {problem}")]
+    InvalidTopicArnPart {
+        /// The ARN as given.
+        arn: String,
+        /// Which part is wrong, and what it should be.
+        problem: String,
+    },
 }
 
 impl FromStr for NotifierUrl {
@@ -64,22 +73,45 @@ impl TopicArn {
 impl FromStr for TopicArn {
     type Err = NotifierUrlError;
 
-    fn from_str(arn: &str) -> Result<TopicArn, NotifierUrlError> {
-        let parts: Vec<&str> = arn.split(':').collect();
-        match parts.as_slice() {
-            ["arn", partition, "sns", region, account, name]
-                if !partition.is_empty()
-                    && !region.is_empty()
-                    && !account.is_empty()
-                    && !name.is_empty() =>
-            {
-                Ok(TopicArn {
-                    arn: arn.to_string(),
-                    region: region.to_string(),
-                })
+    fn from_str(text: &str) -> Result<TopicArn, NotifierUrlError> {
+        let arn = match arn::parse(text, "sns") {
+            Ok(arn) if !arn.resource.contains(':') => arn,
+            Ok(_) | Err(ArnError::Shape) => {
+                return Err(NotifierUrlError::InvalidTopicArn(text.to_string()));
             }
-            _ => Err(NotifierUrlError::InvalidTopicArn(arn.to_string())),
+            Err(ArnError::Part(problem)) => return Err(part_error(text, problem)),
+        };
+        let name = arn.resource;
+        if name.ends_with(".fifo") {
+            return Err(part_error(
+                text,
+                format!(
+                    "`{name}` is a FIFO topic; kpiwatch publishes to a standard topic, the only \
+                     kind email and AWS Chatbot can subscribe to"
+                ),
+            ));
         }
+        let name_is_valid = name.len() <= 256
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+        if !name_is_valid {
+            return Err(part_error(
+                text,
+                format!("the topic name `{name}` is not 1 to 256 letters, digits, `-` and `_`"),
+            ));
+        }
+        Ok(TopicArn {
+            arn: text.to_string(),
+            region: arn.region.to_string(),
+        })
+    }
+}
+
+fn part_error(arn: &str, problem: String) -> NotifierUrlError {
+    NotifierUrlError::InvalidTopicArnPart {
+        arn: arn.to_string(),
+        problem,
     }
 }
 
@@ -137,6 +169,49 @@ mod tests {
         ] {
             let error = format!("sns://{arn}").parse::<NotifierUrl>().unwrap_err();
             assert_eq!(error, NotifierUrlError::InvalidTopicArn(arn.into()));
+        }
+    }
+
+    #[test]
+    fn an_arn_part_sns_would_refuse_is_named() {
+        for (arn, expected) in [
+            (
+                "arn:aws:sns:us-east-1:12:kpiwatch",
+                "the account `12` is not a 12-digit AWS account id",
+            ),
+            (
+                "arn:aws:sns:nowhere:123456789012:kpiwatch",
+                "the region `nowhere` is not a region name",
+            ),
+            (
+                "arn:aws:sns:EU-WEST-1:123456789012:kpiwatch",
+                "the region `EU-WEST-1` is not a region name",
+            ),
+            (
+                "arn:amazon:sns:eu-west-1:123456789012:kpiwatch",
+                "the partition `amazon` is not one of AWS's",
+            ),
+            (
+                "arn:aws:sns:eu-west-1:123456789012:kpi watch",
+                "the topic name `kpi watch` is not 1 to 256 letters",
+            ),
+            (
+                "arn:aws:sns:eu-west-1:123456789012:kpiwatch/",
+                "the topic name `kpiwatch/` is not",
+            ),
+            (
+                "arn:aws:sns:eu-west-1:123456789012:alerts.fifo",
+                "`alerts.fifo` is a FIFO topic",
+            ),
+        ] {
+            let error = arn.parse::<TopicArn>().unwrap_err().to_string();
+            assert!(error.contains(arn) && error.contains(expected), "{error}");
+        }
+        for arn in [
+            "arn:aws-us-gov:sns:us-gov-west-1:123456789012:kpiwatch",
+            "arn:aws-cn:sns:cn-north-1:123456789012:kpi_watch-2",
+        ] {
+            assert_eq!(arn.parse::<TopicArn>().unwrap().as_str(), arn);
         }
     }
 }

@@ -9,6 +9,8 @@
 
 mod message;
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use aws_sdk_sns::Client;
 use aws_sdk_sns::types::{BatchResultErrorEntry, MessageAttributeValue, PublishBatchRequestEntry};
@@ -97,15 +99,17 @@ impl SnsNotifier {
         let output = match result {
             Ok(output) => output,
             Err(error) => {
+                // A refused call is about the topic (it does not exist, or the caller may not
+                // publish to it), and SNS's message does not say which one.
                 let failure = classify("PublishBatch", &error);
+                let reason = format!("{failure} (topic {})", self.topic_arn);
                 if failure.is_retryable() {
-                    let reason = failure.to_string();
                     return pending
                         .into_iter()
                         .map(|(m, _)| (m, reason.clone()))
                         .collect();
                 }
-                fail_all(pending, &failure.to_string(), delivery);
+                fail_all(pending, &reason, delivery);
                 return Vec::new();
             }
         };
@@ -139,8 +143,15 @@ impl Notifier for SnsNotifier {
     async fn deliver(&self, notifications: &[Notification]) -> Delivery {
         let mut delivery = Delivery::default();
         let mut messages = Vec::with_capacity(notifications.len());
+        let mut unsent_labels = BTreeMap::new();
         for notification in notifications {
-            match Message::new(notification) {
+            let message = Message::new(notification);
+            if let Ok(message) = &message
+                && !message.unsent_labels.is_empty()
+            {
+                unsent_labels.insert(notification.rule.id.as_str(), message.unsent_labels.clone());
+            }
+            match message {
                 Ok(message) if message.size() <= MAX_REQUEST_BYTES => messages.push(message),
                 Ok(message) => delivery.failed.push((
                     notification.id.clone(),
@@ -155,6 +166,16 @@ impl Notifier for SnsNotifier {
             }
         }
 
+        // A subscription filtering on a label that is not sent never matches, silently: that
+        // is worth a warning, once per delivery rather than once per notification.
+        if !unsent_labels.is_empty() {
+            tracing::warn!(
+                labels = ?unsent_labels,
+                "labels not sent as SNS message attributes, so filter policies cannot match \
+                 them: SNS refuses empty values, and a message carries 10 attributes at most, \
+                 4 of them kpiwatch's own"
+            );
+        }
         for batch in batches(messages) {
             self.publish_batch(batch, &mut delivery).await;
         }

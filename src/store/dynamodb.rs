@@ -50,6 +50,7 @@ mod lease;
 mod outbox;
 mod snapshot;
 mod state;
+mod table;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -223,11 +224,9 @@ impl DynamoStore {
             .cloned()
             .collect())
     }
-}
 
-#[async_trait]
-impl Store for DynamoStore {
-    async fn load(&self, baseline_instants: &[DateTime<Utc>]) -> Result<Loaded, StoreError> {
+    /// [`Store::load`], before a permanent failure is explained by the table.
+    async fn load_run(&self, baseline_instants: &[DateTime<Utc>]) -> Result<Loaded, StoreError> {
         let run_items = self.query_all(self.query(RUN_PARTITION));
         let baselines = try_join_all(baseline_instants.iter().map(|at| self.baseline(*at)));
         let (run_items, baselines) = futures::try_join!(run_items, baselines)?;
@@ -252,7 +251,8 @@ impl Store for DynamoStore {
         })
     }
 
-    async fn commit(&self, record: &RunRecord) -> Result<Commit, StoreError> {
+    /// [`Store::commit`], before a permanent failure is explained by the table.
+    async fn commit_run(&self, record: &RunRecord) -> Result<Commit, StoreError> {
         let at = record.snapshot.taken_at;
         let run_id = &record.snapshot.run_id;
 
@@ -295,6 +295,26 @@ impl Store for DynamoStore {
             memory.outbox.insert(&outbox);
         }
         Ok(committed)
+    }
+}
+
+#[async_trait]
+impl Store for DynamoStore {
+    // Load and commit are the first reads and writes of a run, and reading snapshots the
+    // first of `history`: where a missing table or one with other keys shows. The calls
+    // after them run only once those have worked.
+    async fn load(&self, baseline_instants: &[DateTime<Utc>]) -> Result<Loaded, StoreError> {
+        match self.load_run(baseline_instants).await {
+            Err(error) => Err(table::explain(&self.client, &self.table, error).await),
+            loaded => loaded,
+        }
+    }
+
+    async fn commit(&self, record: &RunRecord) -> Result<Commit, StoreError> {
+        match self.commit_run(record).await {
+            Err(error) => Err(table::explain(&self.client, &self.table, error).await),
+            committed => committed,
+        }
     }
 
     async fn claim_outbox(
@@ -350,6 +370,20 @@ impl Store for DynamoStore {
     }
 
     async fn snapshots(
+        &self,
+        since: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<Snapshot>, StoreError> {
+        match self.read_snapshots(since, limit).await {
+            Err(error) => Err(table::explain(&self.client, &self.table, error).await),
+            read => read,
+        }
+    }
+}
+
+impl DynamoStore {
+    /// [`Store::snapshots`], before a permanent failure is explained by the table.
+    async fn read_snapshots(
         &self,
         since: Option<DateTime<Utc>>,
         limit: usize,

@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 
 pub use dynamodb::{DynamoStore, TTL_ATTRIBUTE};
 pub use error::StoreError;
-pub use open::{StoreUrl, open, open_read_only};
+pub use open::{StoreUrl, open, open_read_only, parse_table};
 pub use sqlite::SqliteStore;
 
 use crate::engine::RuleStates;

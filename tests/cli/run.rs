@@ -481,3 +481,27 @@ fn a_far_future_evaluation_time_needs_allow_future() {
         stdout(&output)
     );
 }
+
+#[test]
+fn output_and_notify_together_are_refused_since_published_notifications_are_not_printed() {
+    let workspace = Workspace::of_example("saas");
+    let output = workspace.kpiwatch(&[
+        "run",
+        "--config",
+        "kpiwatch.yaml",
+        "--output",
+        "json",
+        "--notify",
+        "sns://arn:aws:sns:us-east-1:123456789012:kpiwatch",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr(&output);
+    assert!(
+        stderr.contains("'--output <OUTPUT>' cannot be used with '--notify <URL>'"),
+        "{stderr}"
+    );
+    assert!(
+        !workspace.path(".kpiwatch/state.db").exists(),
+        "nothing ran"
+    );
+}

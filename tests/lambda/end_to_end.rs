@@ -293,15 +293,8 @@ async fn an_invalid_config_stops_the_function_at_start_with_every_error() {
     let api = RuntimeApi::start().await;
     let _function = stack.start_function(&api, &stack.topic_arn);
 
-    let mut reported = Vec::new();
-    for _ in 0..200 {
-        reported = api.init_errors();
-        if !reported.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(reported.len(), 1, "no init error reported");
+    let reported = api.wait_for_init_errors().await;
+    assert_eq!(reported.len(), 1, "{reported:?}");
     assert_eq!(reported[0]["errorType"], "InvalidConfig");
     let message = reported[0]["errorMessage"].as_str().unwrap();
     let validate = std::process::Command::new(env!("CARGO_BIN_EXE_kpiwatch"))
@@ -312,5 +305,73 @@ async fn an_invalid_config_stops_the_function_at_start_with_every_error() {
     assert_eq!(
         message.trim_end(),
         String::from_utf8_lossy(&validate.stderr).trim_end()
+    );
+}
+
+#[tokio::test]
+async fn started_outside_lambda_the_function_says_what_to_run_instead_of_panicking() {
+    let stack = Stack::new().await;
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .env_clear()
+        .envs(crate::support::aws::child_env())
+        .env("KPIWATCH_CONFIG", stack.folder.path().join("kpiwatch.yaml"))
+        .env("KPIWATCH_TABLE", &stack.table)
+        .env("KPIWATCH_TOPIC_ARN", &stack.topic_arn)
+        .output()
+        .expect("run bootstrap");
+
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bootstrap runs inside AWS Lambda, which sets AWS_LAMBDA_RUNTIME_API")
+            && stderr.contains("kpiwatch run --store dynamodb://TABLE --notify sns://TOPIC_ARN"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_table_arn_in_kpiwatch_table_is_reached_in_its_own_region() {
+    let stack = Stack::new().await;
+    let api = RuntimeApi::start().await;
+    let arn = format!(
+        "arn:aws:dynamodb:{}:{}:table/{}",
+        crate::support::aws::REGION,
+        crate::support::aws::ACCOUNT,
+        stack.table
+    );
+    // The emulator keeps each region's tables apart, as AWS does.
+    let _function = stack.start_function_with(
+        &api,
+        &stack.topic_arn,
+        &[
+            ("KPIWATCH_TABLE", arn),
+            ("AWS_REGION", "eu-west-1".to_string()),
+        ],
+    );
+
+    let summary = api.invoke(event("scheduler.json")).await.response();
+
+    assert_eq!(summary["delivered"], 2, "{summary}");
+    assert_eq!(stack.last_evaluated_at().await, Some(T1.parse().unwrap()));
+}
+
+#[tokio::test]
+async fn a_kpiwatch_table_that_names_no_table_stops_the_function_at_start() {
+    let stack = Stack::new().await;
+    let api = RuntimeApi::start().await;
+    let _function = stack.start_function_with(
+        &api,
+        &stack.topic_arn,
+        &[("KPIWATCH_TABLE", "kpiwatch table".to_string())],
+    );
+
+    let reported = api.wait_for_init_errors().await;
+    assert_eq!(reported.len(), 1, "{reported:?}");
+    assert_eq!(reported[0]["errorType"], "InvalidEnvironment");
+    let message = reported[0]["errorMessage"].as_str().unwrap();
+    assert!(
+        message.starts_with("KPIWATCH_TABLE: ") && message.contains("a table name is"),
+        "{message}"
     );
 }

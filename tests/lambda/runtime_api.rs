@@ -132,6 +132,18 @@ impl RuntimeApi {
     pub fn init_errors(&self) -> Vec<Value> {
         self.shared.init_errors.lock().unwrap().clone()
     }
+
+    /// The init errors, once the function has reported one, waiting up to 10 seconds.
+    pub async fn wait_for_init_errors(&self) -> Vec<Value> {
+        for _ in 0..200 {
+            let reported = self.init_errors();
+            if !reported.is_empty() {
+                return reported;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the function reported no init error within 10 seconds");
+    }
 }
 
 async fn next(State(shared): State<Arc<Shared>>) -> impl IntoResponse {

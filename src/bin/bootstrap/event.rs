@@ -19,7 +19,8 @@
 //!
 //! T is always the scheduled time, never the clock: a retried or duplicated invocation
 //! evaluates the same T, and the store's guard turns the second one into a no-op. An event
-//! with no time is refused, naming what it holds, rather than evaluated at "now".
+//! with no time is refused, naming what it holds, rather than evaluated at "now"; so is one
+//! whose time has a fraction of a second, which no schedule gives.
 //!
 //! The clock only bounds T from above. The store refuses to evaluate any T at or before
 //! the last one evaluated, so a T far in the future, from a hand-written test event or a
@@ -31,7 +32,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Timelike, Utc};
 use serde_json::Value;
 use thiserror::Error;
 
@@ -71,6 +72,18 @@ pub enum EventError {
          (such as \"2026-12-03T10:05:00Z\"): {value}"
     )]
     BadTime {
+        /// `scheduled_time` or `time`.
+        field: &'static str,
+        /// The value as the event has it, in JSON.
+        value: String,
+    },
+    /// T has a fraction of a second. Schedules never give one; notification ids and stored
+    /// keys name T to the second, so two times within one second would share them.
+    #[error(
+        "the event's `{field}` {value} has a fraction of a second; T is in whole seconds, as \
+         a schedule gives it (such as \"2026-12-03T10:05:00Z\")"
+    )]
+    FractionOfASecond {
         /// `scheduled_time` or `time`.
         field: &'static str,
         /// The value as the event has it, in JSON.
@@ -129,6 +142,12 @@ impl Invocation {
                 field,
                 value: value.to_string(),
             })?;
+        if at.nanosecond() != 0 {
+            return Err(EventError::FractionOfASecond {
+                field,
+                value: value.to_string(),
+            });
+        }
         let ahead = (at - now).to_std().unwrap_or_default();
         if ahead > MAX_AHEAD {
             return Err(EventError::InTheFuture {
@@ -284,6 +303,22 @@ mod tests {
                 error.to_string().contains("2026-12-03T10:05:00Z"),
                 "{error}"
             );
+        }
+    }
+
+    #[test]
+    fn a_time_with_a_fraction_of_a_second_is_refused_in_either_shape() {
+        for event in [
+            json!({"scheduled_time": "2026-12-03T10:05:00.250Z"}),
+            json!({"detail-type": "Scheduled Event", "time": "2026-12-03T10:05:00.250Z"}),
+        ] {
+            let error = Invocation::from_event(&event, on_time()).unwrap_err();
+            assert!(
+                matches!(&error, EventError::FractionOfASecond { value, .. }
+                    if value == "\"2026-12-03T10:05:00.250Z\""),
+                "{error}"
+            );
+            assert!(error.to_string().contains("whole seconds"), "{error}");
         }
     }
 

@@ -6,7 +6,7 @@ use kpiwatch::config::{self, Config, ConfigErrors};
 use kpiwatch::cycle::{CycleError, RunSummary, run_cycle};
 use kpiwatch::notify::{NotifierUrlError, SnsNotifier, TopicArn};
 use kpiwatch::sources::{Collector, SecretResolver};
-use kpiwatch::store::{DynamoStore, StoreError};
+use kpiwatch::store::{self, DynamoStore, StoreError};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use thiserror::Error;
@@ -48,6 +48,15 @@ pub enum InitError {
     /// `KPIWATCH_TOPIC_ARN` is not a topic ARN.
     #[error("KPIWATCH_TOPIC_ARN: {0}")]
     TopicArn(#[from] NotifierUrlError),
+    /// `KPIWATCH_TABLE` is neither a table name nor a table ARN.
+    #[error("KPIWATCH_TABLE: {0}")]
+    Table(StoreError),
+    /// Started outside Lambda, without the variables the Lambda runtime sets.
+    #[error(
+        "bootstrap runs inside AWS Lambda, which sets {0}; to run one cycle from a shell, \
+         use `kpiwatch run --store dynamodb://TABLE --notify sns://TOPIC_ARN`"
+    )]
+    NotInLambda(&'static str),
 }
 
 impl InitError {
@@ -55,7 +64,10 @@ impl InitError {
     pub fn error_type(&self) -> &'static str {
         match self {
             InitError::Config { .. } => "InvalidConfig",
-            InitError::MissingVariable(..) | InitError::TopicArn(_) => "InvalidEnvironment",
+            InitError::MissingVariable(..)
+            | InitError::TopicArn(_)
+            | InitError::Table(_)
+            | InitError::NotInLambda(_) => "InvalidEnvironment",
         }
     }
 }
@@ -118,12 +130,14 @@ impl Function {
     /// Reads the config and the environment and builds the clients. Makes no network call:
     /// the AWS clients resolve their credentials on the first request.
     ///
-    /// - `KPIWATCH_TABLE`: the DynamoDB table;
+    /// - `KPIWATCH_TABLE`: the DynamoDB table, by name or by ARN (then in the ARN's region);
     /// - `KPIWATCH_TOPIC_ARN`: the SNS topic;
     /// - `KPIWATCH_CONFIG`: a config file to read instead of the built-in one.
     pub async fn from_env() -> Result<Function, InitError> {
         let config = load_config()?;
+        lambda_environment()?;
         let table = required("KPIWATCH_TABLE", "set it to the DynamoDB table's name")?;
+        let (table, table_region) = store::parse_table(&table).map_err(InitError::Table)?;
         let topic: TopicArn =
             required("KPIWATCH_TOPIC_ARN", "set it to the SNS topic's ARN")?.parse()?;
         let aws = kpiwatch::aws::load_lambda_sdk_config().await;
@@ -132,7 +146,7 @@ impl Function {
         Ok(Function {
             config,
             collector,
-            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table),
+            store: DynamoStore::for_table(&aws, &table, table_region.as_deref()),
             notifier: SnsNotifier::for_topic(&aws, &topic),
         })
     }
@@ -207,6 +221,29 @@ fn load_config() -> Result<Config, InitError> {
             })
         }
     }
+}
+
+/// Checks for the variables `lambda_runtime` reads when it starts, and panics without.
+/// Lambda always sets them; someone starting the binary from a shell, to try it, does not,
+/// and should hear what to run instead.
+fn lambda_environment() -> Result<(), InitError> {
+    const SET_BY_LAMBDA: [&str; 4] = [
+        "AWS_LAMBDA_RUNTIME_API",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+    ];
+    for name in SET_BY_LAMBDA {
+        let value = std::env::var(name).unwrap_or_default();
+        let is_valid = match name {
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE" => value.parse::<i32>().is_ok(),
+            _ => !value.is_empty(),
+        };
+        if !is_valid {
+            return Err(InitError::NotInLambda(name));
+        }
+    }
+    Ok(())
 }
 
 fn required(name: &'static str, hint: &'static str) -> Result<String, InitError> {

@@ -99,7 +99,7 @@ pub struct RunArgs {
     pub output: Output,
 
     /// Publish notifications instead of printing them: `sns://TOPIC_ARN`.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", conflicts_with = "output")]
     pub notify: Option<NotifierUrl>,
 
     /// Exit 1 when a rule is firing at this level or worse after the run, for CI jobs.

@@ -4,7 +4,7 @@ use kpiwatch::cycle::{RunSummary, run_cycle};
 use kpiwatch::model::Level;
 use kpiwatch::notify::{self, ConsoleNotifier, Notifier, OutputFormat};
 use kpiwatch::sources::Collector;
-use kpiwatch::store;
+use kpiwatch::store::{self, StoreUrl};
 
 use crate::args::{FailOn, Output, RunArgs};
 use crate::exit::Exit;
@@ -52,9 +52,20 @@ pub fn run(args: RunArgs) -> Exit {
 }
 
 async fn cycle(config: &Config, args: &RunArgs, at: DateTime<Utc>) -> Result<RunSummary, String> {
-    let store = store::open(&args.store.url())
-        .await
-        .map_err(|e| e.to_string())?;
+    let store_url = args.store.url();
+    let table_region = match &store_url {
+        StoreUrl::DynamoDb { region, .. } => Some(region.is_none()),
+        StoreUrl::Sqlite(_) => None,
+    };
+    if table_region.is_some() || args.notify.is_some() {
+        let aws = kpiwatch::aws::load_sdk_config().await;
+        // A topic ARN names its region; only a table given by name takes the environment's.
+        let needs_region = table_region == Some(true);
+        if let Some(problem) = kpiwatch::aws::environment_problem(&aws, needs_region).await {
+            return Err(problem);
+        }
+    }
+    let store = store::open(&store_url).await.map_err(|e| e.to_string())?;
     let collector = Collector::new();
     let notifier: Box<dyn Notifier> = match &args.notify {
         Some(url) => notify::open(url).await,

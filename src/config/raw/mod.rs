@@ -229,9 +229,10 @@ pub struct RawSourceHealth {
 pub struct RawRule {
     /// Unique among rules: ASCII letters, digits, `_`, `.` and `-`, not starting with
     /// `source-health`, which the built-in source rules use.
-    #[schemars(with = "String", pattern(ID_PATTERN))]
+    #[schemars(with = "String", pattern(ID_PATTERN), length(max = 128))]
     pub id: Option<String>,
-    /// The name people read in notifications. Default: the id.
+    /// The name people read in notifications, at most 256 characters. Default: the id.
+    #[schemars(length(max = 256))]
     pub name: Option<String>,
     /// The metric to watch, by its dotted name, such as `retention.churnRate`.
     #[schemars(length(min = 1))]
@@ -241,7 +242,8 @@ pub struct RawRule {
     /// digits, `_` and `.` is written between backticks. Division by zero gives a missing
     /// value.
     pub expr: Option<String>,
-    /// Shown after values, such as `%` or ` ms`.
+    /// Shown after values, such as `%` or ` ms`; at most 32 characters.
+    #[schemars(length(max = 32))]
     pub unit: Option<String>,
     /// The critical condition, such as `> 5`.
     pub critical: Option<ConditionText>,
@@ -271,8 +273,8 @@ pub struct RawRule {
     pub message: Option<String>,
     /// What the reader should do; a template with the same variables as `message`.
     pub action: Option<String>,
-    /// A link to the runbook: an `http` or `https` URL.
-    #[schemars(extend("format" = "uri"))]
+    /// A link to the runbook: an `http` or `https` URL, at most 2048 characters.
+    #[schemars(extend("format" = "uri"), length(max = 2048))]
     pub runbook: Option<String>,
     /// Labels, for silences, notification filters and readers. Keys are ASCII letters, digits,
     /// `_`, `.` and `-`.

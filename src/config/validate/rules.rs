@@ -85,6 +85,10 @@ fn check_rule(
         text.trim().to_string()
     });
     check_label_names(fields.nested("labels"), report);
+    if let Some(unit) = &raw.unit {
+        let pos = fields.value_pos("unit");
+        values::check_length(unit, "`unit`", values::MAX_UNIT_CHARS, pos, report);
+    }
 
     let written = WrittenSettings {
         renotify: raw.renotify.as_ref(),
@@ -129,7 +133,11 @@ fn check_name(raw: &RawRule, fields: Fields<'_>, report: &mut Report<'_>) -> Str
             );
             raw.id.clone().unwrap_or_default()
         }
-        Some(name) => name.clone(),
+        Some(name) => {
+            let pos = fields.value_pos("name");
+            values::check_length(name, "`name`", values::MAX_NAME_CHARS, pos, report);
+            name.clone()
+        }
         None => raw.id.clone().unwrap_or_default(),
     }
 }
@@ -320,6 +328,10 @@ fn template(
 }
 
 fn check_runbook(text: &str, fields: Fields<'_>, report: &mut Report<'_>) {
+    if let Some(problem) = values::too_long(text, "`runbook`", values::MAX_URL_CHARS) {
+        report.error(fields.value_pos("runbook"), problem);
+        return;
+    }
     let valid = url::Url::parse(text.trim())
         .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.has_host());
     if !valid {
@@ -338,7 +350,7 @@ pub fn check_label_names(labels: Option<Fields<'_>>, report: &mut Report<'_>) {
     let Some(mapping) = labels.and_then(|fields| fields.node().as_mapping()) else {
         return;
     };
-    for key in mapping.keys() {
+    for (key, value) in mapping.iter() {
         let name = key.as_str();
         if !values::is_name(name) {
             report.error(
@@ -348,6 +360,16 @@ pub fn check_label_names(labels: Option<Fields<'_>>, report: &mut Report<'_>) {
                     values::ID_CHARACTERS
                 ),
             );
+        } else if let Some(problem) = values::too_long(name, "a label name", values::MAX_ID_CHARS) {
+            report.error(report.scalar_pos(key), problem);
+        }
+        if let Some(value) = value.as_scalar() {
+            let what = match values::too_long(name, "", values::MAX_ID_CHARS) {
+                None => format!("the value of label `{name}`"),
+                Some(_) => "the value of this label".to_string(),
+            };
+            let pos = report.scalar_pos(value);
+            values::check_length(value.as_str(), &what, values::MAX_NAME_CHARS, pos, report);
         }
     }
 }

@@ -31,6 +31,40 @@ pub fn is_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
+/// The most characters of an id or a label name, which name things in notification ids,
+/// SNS attributes and the commands people type.
+pub const MAX_ID_CHARS: usize = 128;
+
+/// The most characters of a rule's `name` and of a label value: a title, a filter value.
+pub const MAX_NAME_CHARS: usize = 256;
+
+/// The most characters of a rule's `unit`.
+pub const MAX_UNIT_CHARS: usize = 32;
+
+/// The most characters of a `runbook` URL.
+pub const MAX_URL_CHARS: usize = 2048;
+
+/// Why `text`, called `what` in the message, is too long, if it is. Each of these texts is
+/// copied into every notification of its rule, which must fit in what the store gives one
+/// notification (300 KB) and in one SNS message (256 KiB); past that, every run would fail
+/// to store, and no alert would go out.
+pub fn too_long(text: &str, what: &str, max_chars: usize) -> Option<String> {
+    let chars = text.chars().count();
+    (chars > max_chars).then(|| {
+        format!(
+            "{what} is {chars} characters long; at most {max_chars} are allowed, since it is \
+             copied into every notification"
+        )
+    })
+}
+
+/// Reports `text` at `pos` when it is longer than `max_chars`.
+pub fn check_length(text: &str, what: &str, max_chars: usize, pos: Pos, report: &mut Report<'_>) {
+    if let Some(problem) = too_long(text, what, max_chars) {
+        report.error(pos, problem);
+    }
+}
+
 /// Checks that `id` is made of the characters ids may use.
 pub fn check_id(id: &str, kind: &str, pos: Pos, report: &mut Report<'_>) -> bool {
     let problem = if id.is_empty() {
@@ -38,7 +72,7 @@ pub fn check_id(id: &str, kind: &str, pos: Pos, report: &mut Report<'_>) -> bool
     } else if !is_name(id) {
         Some(format!("{kind} id `{id}` is not valid: {ID_CHARACTERS}"))
     } else {
-        None
+        too_long(id, &format!("the {kind} id"), MAX_ID_CHARS)
     };
     let valid = problem.is_none();
     if let Some(message) = problem {

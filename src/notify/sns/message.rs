@@ -4,13 +4,21 @@
 //! The message is published with `MessageStructure=json`, so each subscription receives the
 //! key named after its protocol, or `default`:
 //!
-//! | key                         | who reads it                       | content              |
-//! |-----------------------------|------------------------------------|----------------------|
-//! | `default`                   | `email-json`, `firehose`, the rest | the JSON document    |
-//! | `sqs`, `lambda`, `http`     | queues, functions, webhooks        | the JSON document    |
-//! | `email`                     | email                              | plain text, [`email`]|
-//! | `https`                     | AWS Chatbot (Slack, Teams)         | [`chatbot`] format   |
-//! | `sms`                       | text messages                      | the subject line     |
+//! | key       | who reads it                                         | content              |
+//! |-----------|------------------------------------------------------|----------------------|
+//! | `default` | queues, functions, `http` webhooks, `email-json`...  | the JSON document    |
+//! | `email`   | email                                                | plain text, [`email`]|
+//! | `https`   | AWS Chatbot (Slack, Teams)                           | [`chatbot`] format   |
+//! | `sms`     | text messages                                        | the subject line     |
+//!
+//! Queues, functions and `http` webhooks read `default`, as every protocol without a key of
+//! its own does, rather than a copy of it under `sqs`, `lambda` and `http`: each copy would
+//! count again against SNS's 256 KiB, and the document is most of the message.
+//!
+//! A message still over that limit has its `message` and `action` texts, the only ones
+//! without a bound, cut to the length that fits, each ending in [`CUT_MARK`]. The outbox
+//! keeps them whole; the cut is only what SNS is given, since a message SNS refuses would
+//! be refused on every run and reach no one.
 //!
 //! An `https` webhook of your own therefore receives the Chatbot format; subscribe it over
 //! `http`, or read the `default` document from a queue, to get the JSON document.
@@ -28,6 +36,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use super::MAX_REQUEST_BYTES;
 use crate::model::{Level, Notification};
 use crate::notify::{chatbot, email};
 
@@ -49,19 +58,53 @@ pub(super) struct Message {
     pub(super) subject: String,
     /// Attribute names and values, all of SNS data type `String`.
     pub(super) attributes: BTreeMap<String, String>,
+    /// The labels not among the attributes, so that no filter policy can match them.
+    pub(super) unsent_labels: Vec<String>,
 }
 
 impl Message {
-    /// The message for a notification.
+    /// The message for a notification, its `message` and `action` cut if that is what it
+    /// takes to fit in [`MAX_REQUEST_BYTES`]. A message that does not fit even then is
+    /// returned whole, for the caller to report.
     pub(super) fn new(notification: &Notification) -> Result<Message, String> {
+        let whole = Message::encode(notification)?;
+        if whole.size() <= MAX_REQUEST_BYTES {
+            return Ok(whole);
+        }
+        let longest = notification
+            .message
+            .chars()
+            .count()
+            .max(notification.action.chars().count());
+        if Message::encode(&with_texts_cut(notification, 0))?.size() > MAX_REQUEST_BYTES {
+            return Ok(whole);
+        }
+        // The most characters each text may keep: `fits` does, `too_many` does not.
+        let (mut fits, mut too_many) = (0, longest);
+        while too_many - fits > 1 {
+            let middle = fits + (too_many - fits) / 2;
+            if Message::encode(&with_texts_cut(notification, middle))?.size() <= MAX_REQUEST_BYTES {
+                fits = middle;
+            } else {
+                too_many = middle;
+            }
+        }
+        let cut = Message::encode(&with_texts_cut(notification, fits))?;
+        tracing::warn!(
+            notification = %notification.id,
+            whole_bytes = whole.size(),
+            kept_chars = fits,
+            "message and action cut to fit in SNS's 256 KiB"
+        );
+        Ok(cut)
+    }
+
+    fn encode(notification: &Notification) -> Result<Message, String> {
         let document = serde_json::to_string(notification).map_err(|e| e.to_string())?;
         let chatbot = chatbot::custom_notification(notification).to_string();
         let subject = email::subject(notification);
         let body = json!({
             "default": document,
-            "sqs": document,
-            "lambda": document,
-            "http": document,
             "email": email::body(notification),
             "https": chatbot,
             "sms": subject,
@@ -71,6 +114,7 @@ impl Message {
             body: body.to_string(),
             subject,
             attributes: attributes(notification),
+            unsent_labels: unsent_labels(notification),
         })
     }
 
@@ -85,6 +129,22 @@ impl Message {
     }
 }
 
+/// What ends a text cut to fit.
+pub(super) const CUT_MARK: &str = " … [cut to fit SNS's size limit]";
+
+/// `notification` with its `message` and `action` each cut to `kept_chars` characters and
+/// [`CUT_MARK`], when longer.
+fn with_texts_cut(notification: &Notification, kept_chars: usize) -> Notification {
+    let cut = |text: &str| match text.char_indices().nth(kept_chars) {
+        Some((end, _)) => format!("{}{CUT_MARK}", &text[..end]),
+        None => text.to_string(),
+    };
+    let mut cut_one = notification.clone();
+    cut_one.message = cut(&notification.message);
+    cut_one.action = cut(&notification.action);
+    cut_one
+}
+
 /// The attributes subscriptions filter on.
 ///
 /// - `severity`: the notification's level, `ok` for a resolve;
@@ -94,7 +154,7 @@ impl Message {
 ///   that `{"incident_severity": ["critical"]}` selects critical alerts *and* the resolves
 ///   and downgrades that end them, which a filter on `severity` would miss;
 /// - `label.<name>`: each label whose name and value SNS accepts, up to 10 attributes in
-///   all, in label name order. The rest are skipped and logged at debug.
+///   all, in label name order. The rest are left out: [`unsent_labels`].
 pub(super) fn attributes(notification: &Notification) -> BTreeMap<String, String> {
     let mut attributes = BTreeMap::from([
         (
@@ -109,26 +169,28 @@ pub(super) fn attributes(notification: &Notification) -> BTreeMap<String, String
         ),
     ]);
 
-    let mut skipped = Vec::new();
     for (name, value) in &notification.labels {
         let attribute = format!("{LABEL_PREFIX}{name}");
-        if attributes.len() >= MAX_ATTRIBUTES
-            || !is_valid_attribute_name(&attribute)
-            || !is_valid_attribute_value(value)
+        if attributes.len() < MAX_ATTRIBUTES
+            && is_valid_attribute_name(&attribute)
+            && is_valid_attribute_value(value)
         {
-            skipped.push(name.as_str());
-            continue;
+            attributes.insert(attribute, value.clone());
         }
-        attributes.insert(attribute, value.clone());
-    }
-    if !skipped.is_empty() {
-        tracing::debug!(
-            notification = %notification.id,
-            labels = ?skipped,
-            "labels not sent as SNS message attributes: invalid for SNS or over the limit of 10"
-        );
     }
     attributes
+}
+
+/// The labels [`attributes`] leaves out: those SNS would refuse (an empty value), and those
+/// past the limit of 10 attributes.
+pub(super) fn unsent_labels(notification: &Notification) -> Vec<String> {
+    let sent = attributes(notification);
+    notification
+        .labels
+        .keys()
+        .filter(|name| !sent.contains_key(&format!("{LABEL_PREFIX}{name}")))
+        .cloned()
+        .collect()
 }
 
 /// The highest level of the incident: the peak the engine records in the notification's
@@ -182,8 +244,10 @@ mod tests {
         let bodies: Value = serde_json::from_str(&message.body).unwrap();
 
         let document = serde_json::to_string(&churn).unwrap();
-        for key in ["default", "sqs", "lambda", "http"] {
-            assert_eq!(bodies[key], document.as_str(), "{key}");
+        assert_eq!(bodies["default"], document.as_str());
+        // Queues, functions and webhooks read `default`: no copy of it counts twice.
+        for key in ["sqs", "lambda", "http"] {
+            assert!(bodies.get(key).is_none(), "{key}");
         }
         assert_eq!(bodies["email"], email::body(&churn).as_str());
         let chatbot: Value = serde_json::from_str(bodies["https"].as_str().unwrap()).unwrap();
@@ -217,6 +281,41 @@ mod tests {
     }
 
     #[test]
+    fn a_message_over_256_kib_is_cut_to_fit_keeping_all_else() {
+        let mut churn = notification(NotificationKind::Firing, Level::Critical, Some(6.2));
+        churn.message = "Churn é\"🔥 ".repeat(40_000);
+        churn.action = "Call them. ".repeat(1_000);
+        assert!(Message::encode(&churn).unwrap().size() > MAX_REQUEST_BYTES);
+
+        let message = Message::new(&churn).unwrap();
+        assert!(message.size() <= MAX_REQUEST_BYTES, "{}", message.size());
+        // Cut no more than it must: one more character would not fit.
+        let bodies: Value = serde_json::from_str(&message.body).unwrap();
+        let sent: Notification = serde_json::from_str(bodies["default"].as_str().unwrap()).unwrap();
+        assert!(sent.message.ends_with(CUT_MARK));
+        let kept = sent.message.chars().count() - CUT_MARK.chars().count();
+        let one_more = Message::encode(&with_texts_cut(&churn, kept + 1)).unwrap();
+        assert!(one_more.size() > MAX_REQUEST_BYTES);
+        assert!(
+            churn
+                .message
+                .starts_with(sent.message.trim_end_matches(CUT_MARK))
+        );
+        // The action is shorter than what the cut keeps, so it is whole.
+        assert_eq!(sent.action, churn.action);
+        assert_eq!(message.subject, "[CRITICAL] Churn rate 6.2% > 5%");
+        assert_eq!(message.attributes, attributes(&churn));
+    }
+
+    #[test]
+    fn a_message_that_fits_is_sent_whole() {
+        let mut churn = notification(NotificationKind::Firing, Level::Critical, Some(6.2));
+        churn.message = "x".repeat(60_000);
+        let message = Message::new(&churn).unwrap();
+        assert_eq!(message, Message::encode(&churn).unwrap());
+    }
+
+    #[test]
     fn labels_sns_would_refuse_or_beyond_ten_attributes_are_skipped() {
         let mut churn = notification(NotificationKind::Firing, Level::Critical, Some(6.2));
         churn.labels = (0..10)
@@ -227,6 +326,10 @@ mod tests {
         churn.labels.insert("a..b".into(), "v".into());
 
         let attributes = attributes(&churn);
+        assert_eq!(
+            unsent_labels(&churn),
+            ["a..b", "empty", "has space", "l6", "l7", "l8", "l9"]
+        );
         assert_eq!(attributes.len(), MAX_ATTRIBUTES);
         assert!(attributes.contains_key("label.l0"));
         assert!(
