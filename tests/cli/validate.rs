@@ -45,11 +45,24 @@ fn a_missing_config_file_is_an_error_naming_it() {
     let workspace = Workspace::of_example("saas");
     let output = workspace.kpiwatch(&["validate", "--config", "absent.yaml"]);
     assert_eq!(output.status.code(), Some(2));
+    let errors = stderr(&output);
     assert!(
-        stderr(&output).contains("absent.yaml"),
-        "{}",
-        stderr(&output)
+        errors.starts_with("absent.yaml:1:1: cannot read the config file:"),
+        "{errors}"
     );
+    assert!(
+        errors.contains("hint: name the config with `--config PATH` or `KPIWATCH_CONFIG`"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn a_config_that_exists_but_is_broken_gets_no_hint_about_naming_it() {
+    let workspace = Workspace::of_example("saas");
+    std::fs::write(workspace.path("broken.yaml"), "rules: [\n").unwrap();
+    let output = workspace.kpiwatch(&["validate", "--config", "broken.yaml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!stderr(&output).contains("hint:"), "{}", stderr(&output));
 }
 
 #[test]

@@ -4,7 +4,7 @@ use chrono::{
     DateTime, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, SubsecRound, Timelike, Utc,
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use kpiwatch::config::Config;
+use kpiwatch::config::{Config, ConfigErrors};
 use kpiwatch::notify::NotifierUrl;
 use kpiwatch::store::StoreUrl;
 
@@ -48,9 +48,21 @@ impl ConfigArg {
     /// Loads and validates the config, printing every error on failure.
     pub fn load(&self) -> Result<Config, Exit> {
         kpiwatch::config::load(&self.config).map_err(|errors| {
-            eprintln!("{errors}");
+            self.report(&errors);
             Exit::InvalidInput
         })
+    }
+
+    /// Prints the config's errors and, when there is no file at all, how to name one: a
+    /// first run from the wrong folder should not read as a broken file.
+    pub fn report(&self, errors: &ConfigErrors) {
+        eprintln!("{errors}");
+        if !self.config.exists() {
+            eprintln!(
+                "hint: name the config with `--config PATH` or `KPIWATCH_CONFIG`; \
+                 `examples/saas/kpiwatch.yaml` is a complete one"
+            );
+        }
     }
 }
 

@@ -15,7 +15,7 @@ pub fn validate(args: ValidateArgs) -> Exit {
             counted(config.silences.len(), "silence")
         )),
         Err(errors) => {
-            eprintln!("{errors}");
+            args.config.report(&errors);
             eprintln!(
                 "{}: {}",
                 path.display(),
