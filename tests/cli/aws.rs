@@ -58,27 +58,34 @@ impl Stack {
     ) -> Output {
         let store = format!("dynamodb://{table}");
         let notify = format!("sns://{}", self.topic_arn);
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kpiwatch"));
-        command
-            .args(["run", "--config", "kpiwatch.yaml", "--at", at])
-            .args(["--store", &store, "--notify", &notify])
-            .current_dir(workspace.folder.path())
-            .env_remove("KPIWATCH_CONFIG")
-            .env("NO_COLOR", "1")
-            .envs(emulator::child_env());
-        for (name, value) in changed {
-            match value {
-                Some(value) => command.env(name, value),
-                None => command.env_remove(name),
-            };
-        }
-        command.output().unwrap()
+        let args = ["run", "--config", "kpiwatch.yaml", "--at", at];
+        let args = [&args[..], &["--store", &store, "--notify", &notify]].concat();
+        kpiwatch_in(workspace, &args, changed)
     }
 
     /// The notification ids the queue received since the last call, sorted.
     async fn received_ids(&self) -> Vec<String> {
         emulator::drain_notification_ids(&self.sqs, &self.queue_url).await
     }
+}
+
+/// The built `kpiwatch` with `args` in `workspace`, reaching the emulator, with the
+/// environment changed as `changed` says.
+fn kpiwatch_in(workspace: &Workspace, args: &[&str], changed: &[EnvChange]) -> Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kpiwatch"));
+    command
+        .args(args)
+        .current_dir(workspace.folder.path())
+        .env_remove("KPIWATCH_CONFIG")
+        .env("NO_COLOR", "1")
+        .envs(emulator::child_env());
+    for (name, value) in changed {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    command.output().unwrap()
 }
 
 #[tokio::test]
@@ -191,6 +198,16 @@ async fn no_region_or_no_credentials_is_named_before_any_call_not_taken_for_an_o
         let stderr = stderr(&run);
         assert!(stderr.contains(expected), "{stderr}");
         assert!(!stderr.contains("temporarily unavailable"), "{stderr}");
+
+        let store = format!("dynamodb://{}", stack.table);
+        let args = ["history", "--config", "kpiwatch.yaml", "--store", &store];
+        let history = kpiwatch_in(&workspace, &args, changed);
+        assert_eq!(history.status.code(), Some(3));
+        assert!(
+            crate::stderr(&history).contains(expected),
+            "{}",
+            crate::stderr(&history)
+        );
     }
     assert_eq!(stack.received_ids().await, Vec::<String>::new());
     let store = DynamoStore::new(stack.dynamodb.clone(), &stack.table);

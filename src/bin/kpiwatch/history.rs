@@ -10,6 +10,7 @@ use kpiwatch::notify::{MISSING_VALUE, format_value, sparkline};
 use kpiwatch::store::{self, Store, StoreUrl};
 
 use crate::args::HistoryArgs;
+use crate::aws_env::aws_problem;
 use crate::exit::Exit;
 use crate::output;
 use crate::words::counted;
@@ -148,6 +149,9 @@ fn read(url: &StoreUrl, last: usize, rules: &[&Rule]) -> Result<History, String>
     runtime.block_on(async {
         // A history is read from state files the user may not write, such as the one a
         // service account's scheduled runs keep.
+        if let Some(problem) = aws_problem(url, false).await {
+            return Err(problem);
+        }
         let store = store::open_read_only(url)
             .await
             .map_err(|e| e.to_string())?;

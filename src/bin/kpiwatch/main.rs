@@ -2,6 +2,7 @@
 //! the library, shared with the Lambda.
 
 mod args;
+mod aws_env;
 mod exit;
 mod history;
 mod logging;

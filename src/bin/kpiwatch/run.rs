@@ -4,9 +4,10 @@ use kpiwatch::cycle::{RunSummary, run_cycle};
 use kpiwatch::model::Level;
 use kpiwatch::notify::{self, ConsoleNotifier, Notifier, OutputFormat};
 use kpiwatch::sources::Collector;
-use kpiwatch::store::{self, StoreUrl};
+use kpiwatch::store;
 
 use crate::args::{FailOn, Output, RunArgs};
+use crate::aws_env::aws_problem;
 use crate::exit::Exit;
 use crate::words::counted;
 
@@ -53,17 +54,8 @@ pub fn run(args: RunArgs) -> Exit {
 
 async fn cycle(config: &Config, args: &RunArgs, at: DateTime<Utc>) -> Result<RunSummary, String> {
     let store_url = args.store.url();
-    let table_region = match &store_url {
-        StoreUrl::DynamoDb { region, .. } => Some(region.is_none()),
-        StoreUrl::Sqlite(_) => None,
-    };
-    if table_region.is_some() || args.notify.is_some() {
-        let aws = kpiwatch::aws::load_sdk_config().await;
-        // A topic ARN names its region; only a table given by name takes the environment's.
-        let needs_region = table_region == Some(true);
-        if let Some(problem) = kpiwatch::aws::environment_problem(&aws, needs_region).await {
-            return Err(problem);
-        }
+    if let Some(problem) = aws_problem(&store_url, args.notify.is_some()).await {
+        return Err(problem);
     }
     let store = store::open(&store_url).await.map_err(|e| e.to_string())?;
     let collector = Collector::new();
