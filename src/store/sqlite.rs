@@ -58,25 +58,40 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens the database file, creating it and its folder if needed.
-    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        // SQLite's own message for both is "unable to open database file".
+    /// What makes `path` unusable as a database file whatever is done to it: it is a folder,
+    /// or a folder it would be in is a file. SQLite's own message for both is "unable to
+    /// open database file", so callers ask first.
+    pub fn path_problem(path: &Path) -> Option<String> {
         if path.is_dir() {
-            return Err(StoreError::Permanent(format!(
+            return Some(format!(
                 "{} is a folder, not a database file; name a file in it, such as {}",
                 path.display(),
                 path.join("state.db").display()
-            )));
+            ));
+        }
+        let nearest = path
+            .ancestors()
+            .skip(1)
+            .filter(|p| !p.as_os_str().is_empty())
+            .find(|p| p.exists())?;
+        nearest.is_file().then(|| {
+            format!(
+                "cannot create the folder {} for {}: it is a file, not a folder",
+                nearest.display(),
+                path.display()
+            )
+        })
+    }
+
+    /// Opens the database file, creating it and its folder if needed.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(problem) = SqliteStore::path_problem(path) {
+            return Err(StoreError::Permanent(problem));
         }
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder).map_err(|error| {
-                let reason = if folder.is_file() {
-                    "it is a file, not a folder".to_string()
-                } else {
-                    error.to_string()
-                };
                 StoreError::Permanent(format!(
-                    "cannot create the folder {} for {}: {reason}",
+                    "cannot create the folder {} for {}: {error}",
                     folder.display(),
                     path.display()
                 ))

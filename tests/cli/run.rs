@@ -168,11 +168,11 @@ fn a_run_that_cannot_open_its_state_exits_3() {
 }
 
 #[test]
-fn a_state_path_that_names_a_folder_or_runs_through_a_file_says_so() {
+fn a_state_path_that_names_a_folder_or_runs_through_a_file_is_a_bad_argument() {
     let workspace = Workspace::of_example("saas");
     std::fs::create_dir(workspace.path("states")).unwrap();
     let output = workspace.kpiwatch(&["run", "--state", "states", "--at", T1]);
-    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
     assert!(
         stderr(&output).contains(
             "states is a folder, not a database file; name a file in it, such as \
@@ -183,7 +183,7 @@ fn a_state_path_that_names_a_folder_or_runs_through_a_file_says_so() {
     );
 
     let output = workspace.kpiwatch(&["run", "--state", "metrics.json/state.db", "--at", T1]);
-    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
     assert!(
         stderr(&output).contains(
             "cannot create the folder metrics.json for metrics.json/state.db: it is a file"
@@ -191,6 +191,17 @@ fn a_state_path_that_names_a_folder_or_runs_through_a_file_says_so() {
         "{}",
         stderr(&output)
     );
+    // Nothing was created on the way, and `history` refuses the same paths the same way.
+    assert!(!workspace.path("states/state.db").exists());
+    let output = workspace.kpiwatch(&["history", "--state", "states"]);
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+    assert!(
+        stderr(&output).contains("states is a folder"),
+        "{}",
+        stderr(&output)
+    );
+    let output = workspace.kpiwatch(&["run", "--store", "sqlite://states", "--at", T1]);
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
 }
 
 #[test]

@@ -6,7 +6,7 @@ use chrono::{
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kpiwatch::config::{Config, ConfigErrors};
 use kpiwatch::notify::NotifierUrl;
-use kpiwatch::store::StoreUrl;
+use kpiwatch::store::{SqliteStore, StoreUrl};
 
 use crate::exit::Exit;
 
@@ -80,11 +80,20 @@ pub struct StoreArg {
 }
 
 impl StoreArg {
-    /// The store to open: `--store`, else the `--state` file.
-    pub fn url(&self) -> StoreUrl {
-        self.store
+    /// The store to open: `--store`, else the `--state` file. A database path that can never
+    /// be one (a folder, or a path through a file) is a bad argument, reported here.
+    pub fn url(&self) -> Result<StoreUrl, Exit> {
+        let url = self
+            .store
             .clone()
-            .unwrap_or_else(|| StoreUrl::Sqlite(self.state.clone()))
+            .unwrap_or_else(|| StoreUrl::Sqlite(self.state.clone()));
+        if let StoreUrl::Sqlite(path) = &url
+            && let Some(problem) = SqliteStore::path_problem(path)
+        {
+            eprintln!("kpiwatch: {problem}");
+            return Err(Exit::InvalidInput);
+        }
+        Ok(url)
     }
 }
 

@@ -37,7 +37,10 @@ pub fn history(args: HistoryArgs) -> Exit {
             return Exit::InvalidInput;
         }
     };
-    let url = args.store.url();
+    let url = match args.store.url() {
+        Ok(url) => url,
+        Err(exit) => return exit,
+    };
     // Opening a SQLite file creates it; a history of nothing should not leave one behind.
     if let StoreUrl::Sqlite(path) = &url
         && !path.exists()

@@ -4,7 +4,7 @@ use kpiwatch::cycle::{RunSummary, run_cycle};
 use kpiwatch::model::Level;
 use kpiwatch::notify::{self, ConsoleNotifier, Notifier, OutputFormat};
 use kpiwatch::sources::Collector;
-use kpiwatch::store;
+use kpiwatch::store::{self, StoreUrl};
 
 use crate::args::{FailOn, Output, RunArgs};
 use crate::aws_env::aws_problem;
@@ -36,6 +36,10 @@ pub fn run(args: RunArgs) -> Exit {
         Ok(config) => config,
         Err(exit) => return exit,
     };
+    let store_url = match args.store.url() {
+        Ok(url) => url,
+        Err(exit) => return exit,
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -43,7 +47,7 @@ pub fn run(args: RunArgs) -> Exit {
             return Exit::Incomplete;
         }
     };
-    match runtime.block_on(cycle(&config, &args, at)) {
+    match runtime.block_on(cycle(&config, &args, &store_url, at)) {
         Ok(summary) => verdict(&summary, args.fail_on),
         Err(message) => {
             eprintln!("kpiwatch: {message}");
@@ -52,12 +56,16 @@ pub fn run(args: RunArgs) -> Exit {
     }
 }
 
-async fn cycle(config: &Config, args: &RunArgs, at: DateTime<Utc>) -> Result<RunSummary, String> {
-    let store_url = args.store.url();
-    if let Some(problem) = aws_problem(&store_url, args.notify.is_some()).await {
+async fn cycle(
+    config: &Config,
+    args: &RunArgs,
+    store_url: &StoreUrl,
+    at: DateTime<Utc>,
+) -> Result<RunSummary, String> {
+    if let Some(problem) = aws_problem(store_url, args.notify.is_some()).await {
         return Err(problem);
     }
-    let store = store::open(&store_url).await.map_err(|e| e.to_string())?;
+    let store = store::open(store_url).await.map_err(|e| e.to_string())?;
     let collector = Collector::new();
     let notifier: Box<dyn Notifier> = match &args.notify {
         Some(url) => notify::open(url).await,
