@@ -20,6 +20,7 @@ mod condition;
 mod error;
 mod expr;
 mod raw;
+mod retention;
 mod schema;
 mod template;
 mod types;

@@ -1,3 +1,4 @@
+use aws_sdk_dynamodb::types::AttributeValue;
 use kpiwatch::store::Store;
 use serde_json::{Value, json};
 
@@ -373,5 +374,56 @@ async fn a_kpiwatch_table_that_names_no_table_stops_the_function_at_start() {
     assert!(
         message.starts_with("KPIWATCH_TABLE: ") && message.contains("a table name is"),
         "{message}"
+    );
+}
+
+#[tokio::test]
+async fn snapshot_retention_can_be_set_by_the_deployment_instead_of_the_config() {
+    let stack = Stack::new().await;
+    let api = RuntimeApi::start().await;
+    let _function = stack.start_function_with(
+        &api,
+        &stack.topic_arn,
+        &[("KPIWATCH_RETENTION_DAYS", "7".to_string())],
+    );
+
+    let summary = api.invoke(event("scheduler.json")).await.response();
+
+    assert_eq!(summary["delivered"], 2, "{summary}");
+    let snapshots = stack
+        .dynamodb
+        .query()
+        .table_name(&stack.table)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S("snapshot".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(snapshots.items().len(), 1);
+    let t: chrono::DateTime<chrono::Utc> = T1.parse().unwrap();
+    let expires_at = snapshots.items()[0][kpiwatch::store::TTL_ATTRIBUTE]
+        .as_n()
+        .unwrap()
+        .clone();
+    assert_eq!(expires_at, (t.timestamp() + 7 * 86_400).to_string());
+}
+
+#[tokio::test]
+async fn a_snapshot_retention_that_is_not_a_number_of_days_stops_the_function_at_start() {
+    let stack = Stack::new().await;
+    let api = RuntimeApi::start().await;
+    let _function = stack.start_function_with(
+        &api,
+        &stack.topic_arn,
+        &[("KPIWATCH_RETENTION_DAYS", "90d".to_string())],
+    );
+
+    let reported = api.wait_for_init_errors().await;
+    assert_eq!(reported.len(), 1, "{reported:?}");
+    assert_eq!(reported[0]["errorType"], "InvalidEnvironment");
+    assert_eq!(
+        reported[0]["errorMessage"],
+        "KPIWATCH_RETENTION_DAYS: `90d` is not a whole number of days (0 keeps the config's \
+         `retention`)"
     );
 }

@@ -51,6 +51,9 @@ pub enum InitError {
     /// `KPIWATCH_TABLE` is neither a table name nor a table ARN.
     #[error("KPIWATCH_TABLE: {0}")]
     Table(StoreError),
+    /// `KPIWATCH_RETENTION_DAYS` is not a retention the config's rules can live with.
+    #[error("KPIWATCH_RETENTION_DAYS: {0}")]
+    Retention(String),
     /// Started outside Lambda, without the variables the Lambda runtime sets.
     #[error(
         "bootstrap runs inside AWS Lambda, which sets {0}; to run one cycle from a shell, \
@@ -67,6 +70,7 @@ impl InitError {
             InitError::MissingVariable(..)
             | InitError::TopicArn(_)
             | InitError::Table(_)
+            | InitError::Retention(_)
             | InitError::NotInLambda(_) => "InvalidEnvironment",
         }
     }
@@ -132,9 +136,12 @@ impl Function {
     ///
     /// - `KPIWATCH_TABLE`: the DynamoDB table, by name or by ARN (then in the ARN's region);
     /// - `KPIWATCH_TOPIC_ARN`: the SNS topic;
-    /// - `KPIWATCH_CONFIG`: a config file to read instead of the built-in one.
+    /// - `KPIWATCH_CONFIG`: a config file to read instead of the built-in one;
+    /// - `KPIWATCH_RETENTION_DAYS`: days to keep snapshots instead of the config's
+    ///   `retention`; unset, empty or 0 keeps the config's.
     pub async fn from_env() -> Result<Function, InitError> {
-        let config = load_config()?;
+        let mut config = load_config()?;
+        set_retention(&mut config)?;
         lambda_environment()?;
         let table = required("KPIWATCH_TABLE", "set it to the DynamoDB table's name")?;
         let (table, table_region) = store::parse_table(&table).map_err(InitError::Table)?;
@@ -221,6 +228,24 @@ fn load_config() -> Result<Config, InitError> {
             })
         }
     }
+}
+
+/// Applies `KPIWATCH_RETENTION_DAYS`, the template's `SnapshotRetentionDays`, when it is
+/// set to something other than 0.
+fn set_retention(config: &mut Config) -> Result<(), InitError> {
+    let text = std::env::var("KPIWATCH_RETENTION_DAYS").unwrap_or_default();
+    let text = text.trim();
+    if text.is_empty() || text == "0" {
+        return Ok(());
+    }
+    let days = text.parse::<u64>().map_err(|_| {
+        InitError::Retention(format!(
+            "`{text}` is not a whole number of days (0 keeps the config's `retention`)"
+        ))
+    })?;
+    config
+        .set_retention_days(days)
+        .map_err(InitError::Retention)
 }
 
 /// Checks for the variables `lambda_runtime` reads when it starts, and panics without.

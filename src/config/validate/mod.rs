@@ -16,6 +16,8 @@ mod templates;
 mod thresholds;
 mod values;
 
+pub(crate) use values::TEN_YEARS;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
@@ -23,17 +25,10 @@ use std::time::Duration;
 use marked_yaml::Node;
 
 use super::raw::{DurationText, RawConfig};
+use super::retention::{self, DEFAULT_RETENTION};
 use super::yaml::{self, Fields, Pos};
 use super::{Config, ConfigErrors};
 pub(crate) use report::Report;
-
-/// The shortest retention kept by default, whatever the rules compare against.
-const DEFAULT_RETENTION: Duration = Duration::from_secs(30 * 86_400);
-
-/// Beyond the longest `change.vs`, so that the baseline snapshot is still there when a run
-/// comes a little late. `retention` may be this much longer than the ten years other
-/// durations are limited to, so that it can keep the baseline of any `change.vs`.
-const RETENTION_MARGIN: Duration = Duration::from_secs(86_400);
 
 /// Parses and validates `text`, read from `path`.
 pub fn validate(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
@@ -152,12 +147,7 @@ fn report_empty_elements(list: &Node, items: &[Node], key: &str, report: &mut Re
 
 /// The configured retention, or the default; never shorter than what `change` rules need.
 fn check_retention(root: Fields<'_>, rules: &[super::Rule], report: &mut Report<'_>) -> Duration {
-    let longest_vs = rules
-        .iter()
-        .filter_map(|rule| rule.change.map(|change| (change.vs, rule.id.as_str())))
-        .max_by_key(|(vs, _)| *vs);
-    let needed = longest_vs.map_or(Duration::ZERO, |(vs, _)| vs + RETENTION_MARGIN);
-
+    let needed = retention::needed(rules);
     let Some(node) = root.value("retention") else {
         return needed.max(DEFAULT_RETENTION);
     };
@@ -166,13 +156,13 @@ fn check_retention(root: Fields<'_>, rules: &[super::Rule], report: &mut Report<
         return needed.max(DEFAULT_RETENTION);
     };
     let limit = values::Limit {
-        max: values::TEN_YEARS.max + RETENTION_MARGIN,
+        max: retention::MAX_RETENTION,
         written: "10y 1d",
     };
     let Some(retention) = values::positive_duration(&text, pos, "retention", limit, report) else {
         return needed.max(DEFAULT_RETENTION);
     };
-    if let Some((vs, rule_id)) = longest_vs
+    if let Some((vs, rule_id)) = retention::longest_change(rules)
         && retention < needed
     {
         report.error(
