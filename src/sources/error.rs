@@ -2,6 +2,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use thiserror::Error;
+use unicode_general_category::{GeneralCategory, get_general_category};
 
 use super::SecretError;
 
@@ -79,6 +80,11 @@ pub enum SourceError {
     },
 }
 
+/// An invisible character that changes how the text around it is shown.
+fn is_format(c: char) -> bool {
+    get_general_category(c) == GeneralCategory::Format
+}
+
 fn body_hint(body_start: &str) -> String {
     if body_start.is_empty() {
         String::new()
@@ -90,7 +96,9 @@ fn body_hint(body_start: &str) -> String {
 /// The first line of a body, cut to 60 characters, for error messages. Bytes that would
 /// not print as themselves (control characters, bytes that are not UTF-8, as in a gzip
 /// body) are written as escapes such as `\x1f`, so that the message stays one readable
-/// line on a terminal and in a log.
+/// line on a terminal and in a log. So are invisible format characters (zero-width spaces,
+/// direction overrides, a byte-order mark): a body from a server is not trusted to decide
+/// how the rest of the line reads.
 pub(super) fn body_start(body: &[u8]) -> String {
     let head = &body[..body.len().min(240)];
     let mut pieces = Vec::new();
@@ -99,7 +107,7 @@ pub(super) fn body_start(body: &[u8]) -> String {
             '\n' | '\r' => None,
             '\t' => Some(" ".to_string()),
             c if c.is_ascii_control() => Some(format!("\\x{:02x}", u32::from(c))),
-            c if c.is_control() => Some(c.escape_unicode().to_string()),
+            c if c.is_control() || is_format(c) => Some(c.escape_unicode().to_string()),
             c => Some(c.to_string()),
         }));
         pieces.extend(chunk.invalid().iter().map(|b| Some(format!("\\x{b:02x}"))));
@@ -110,4 +118,25 @@ pub(super) fn body_start(body: &[u8]) -> String {
         .map_while(|piece| piece)
         .take(60)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_start_escapes_what_would_not_print_as_itself() {
+        assert_eq!(
+            body_start(b"\n  <html>\t\x1fhi\xff there\nsecond line"),
+            "<html> \\x1fhi\\xff there"
+        );
+        // A right-to-left override would turn the rest of the log line around, and a
+        // zero-width space would hide in it.
+        assert_eq!(
+            body_start("{\"a\u{202e}b\u{200b}\": 1}".as_bytes()),
+            "{\"a\\u{202e}b\\u{200b}\": 1}"
+        );
+        assert_eq!(body_start("é ü 指标".as_bytes()), "é ü 指标");
+        assert_eq!(body_start(&[b'x'; 100]).len(), 60);
+    }
 }
