@@ -7,6 +7,7 @@
 //!
 //! One evaluation of one rule goes through the files below in order:
 //!
+//! - `measure`: whether the stored values were measured as the rule now measures;
 //! - `value`: the metric or expression, its `change` against a baseline, or the
 //!   aggregate of a `window` of them;
 //! - `level`: the level the datapoint counts as, after the missing-data policy;
@@ -31,6 +32,9 @@
 //!   leaves it at a higher level than a higher value would.
 //! - A threshold changed in the config applies at once to the stored datapoints: their
 //!   levels are recounted from their values.
+//! - A rule whose metric, expression or `change` is changed in the config forgets the
+//!   values it stored, which measured something else, and keeps their levels until they
+//!   age out of M of N.
 //! - A `change` baseline older than T minus twice `vs` is missing rather than compared.
 //! - A source-health rule resolves on the first run in which its source succeeds.
 //! - A no_data notice is sent whenever subscribers were told the rule fires, even if the
@@ -51,6 +55,7 @@
 mod flapping;
 mod level;
 mod lifecycle;
+mod measure;
 mod removed;
 mod render;
 mod rule;

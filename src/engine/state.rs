@@ -43,6 +43,16 @@ pub struct RuleState {
     /// before it was kept, which are recounted once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counted_with: Option<u64>,
+    /// A fingerprint of what the rule measured (its metric or expression, and its
+    /// `change`) when the stored values were taken, so that values measured another way
+    /// are forgotten rather than compared. `None` in states stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_with: Option<u64>,
+    /// The T of the last datapoint taken before the rule's measure last changed. Those up
+    /// to it have no value left, and keep the level they were counted at when the
+    /// conditions change: there is nothing to recount them from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_since: Option<DateTime<Utc>>,
     /// Whether the flapping notice went out while no alert was open. A rule that then
     /// settles at ok closes nothing: a resolve would answer an alert nobody saw firing.
     /// States stored before this was kept resolve on settling, as they used to.
@@ -87,6 +97,8 @@ impl RuleState {
             fired_at: None,
             resolved_at: None,
             counted_with: None,
+            measured_with: None,
+            measured_since: None,
             flapping: false,
             nothing_open_before_flapping: false,
             notified: Notified::Ok,
