@@ -23,10 +23,13 @@
 //!
 //! Choices made where the product reference is silent:
 //!
-//! - A missing value never brings a firing rule back to ok. Under `missing` the rule
-//!   keeps its level until its whole window is missing, and then has no data; with a
-//!   recovery condition, only a value that meets it recovers. Under `ignore` a run without
-//!   a value is skipped for the rule, and takes no slot in M of N or in a window.
+//! - A value missing under `missing` or `ignore` never brings a firing rule back to ok.
+//!   Under `missing` the rule keeps its level until its whole window is missing, and then
+//!   has no data. Under `ignore` a run without a value is skipped for the rule, and takes
+//!   no slot in M of N or in a window. Under `not_breaching` a missing value counts as
+//!   ok, as a present value below every line would.
+//! - With a recovery condition, only a value that meets it recovers, even after no data,
+//!   and a missing value meets none.
 //! - A rule held open by its recovery line fires at the level its value still breaches,
 //!   never above the one it fired at, else at its least severe level: a lower value never
 //!   leaves it at a higher level than a higher value would.

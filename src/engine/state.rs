@@ -31,6 +31,11 @@ pub struct RuleState {
     /// When the current incident began firing. `None` while not firing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fired_at: Option<DateTime<Utc>>,
+    /// The level the rule fired at when its data ran out, while it has no data. A rule
+    /// with a recovery condition leaves that level only on a value that meets it, and a
+    /// gap in the data meets nothing. `None` in any other state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fired_before_no_data: Option<Level>,
     /// When the last incident ended, from firing back to ok.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved_at: Option<DateTime<Utc>>,
@@ -95,6 +100,7 @@ impl RuleState {
             datapoints: VecDeque::new(),
             active_at: None,
             fired_at: None,
+            fired_before_no_data: None,
             resolved_at: None,
             counted_with: None,
             measured_with: None,
