@@ -337,3 +337,50 @@ fn a_missing_value_does_not_downgrade_a_rule_held_by_its_recovery_line() {
     h.step(None, S::Critical, &[]); // [3.8, missing]: a missing value proves nothing
     h.step(Some(3.8), S::Warning, &[(K::Downgraded, L::Warning)]);
 }
+
+#[test]
+fn a_rule_that_measures_something_else_no_longer_reads_the_values_it_measured_before() {
+    let rule = rule("latency")
+        .window(kpiwatch::config::Aggregate::Avg, 3)
+        .warning("> 800")
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(300.0), S::Ok, &[]); // milliseconds
+    h.step(Some(300.0), S::Ok, &[]);
+
+    // The same latency in seconds: an average over 300 ms and 0.3 s would be 200.
+    h.config.rules[0] = support::rule("latency")
+        .expr("m / 1000")
+        .window(kpiwatch::config::Aggregate::Avg, 3)
+        .warning("> 0.8")
+        .build();
+    let values: Vec<Option<f64>> = h.state().datapoints.iter().map(|d| d.value).collect();
+    assert_eq!(values, [Some(300.0), Some(300.0)]);
+    h.step(Some(300.0), S::Ok, &[]);
+    let values: Vec<Option<f64>> = h.state().datapoints.iter().map(|d| d.value).collect();
+    assert_eq!(values, [None, None, Some(0.3)]);
+    h.step(Some(900.0), S::Ok, &[]); // avg(0.3, 0.9) = 0.6
+    h.step(Some(900.0), S::Ok, &[]); // avg(0.3, 0.9, 0.9) = 0.7
+    h.step(Some(900.0), S::Warning, &[(K::Firing, L::Warning)]);
+}
+
+#[test]
+fn a_rule_that_measures_something_else_keeps_the_levels_it_counted_until_they_age_out() {
+    let rule = rule("latency").warning("> 800").for_m_of_n(3, 3).build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(300.0), S::Ok, &[]);
+    h.step(Some(300.0), S::Ok, &[]);
+
+    // Seconds now, the threshold moved with the unit: 300 is no breach of `> 0.8`, since
+    // it was 300 ms.
+    h.config.rules[0] = support::rule("latency")
+        .expr("m / 1000")
+        .warning("> 0.8")
+        .for_m_of_n(3, 3)
+        .build();
+    h.step(Some(300.0), S::Ok, &[]);
+    // A later threshold change recounts only what was measured in seconds.
+    h.config.rules[0].warning = Some(condition("> 0.2"));
+    h.step(Some(300.0), S::Pending, &[]); // [300 ms: ok, 0.3 s, 0.3 s]
+    h.step(Some(300.0), S::Warning, &[(K::Firing, L::Warning)]);
+}

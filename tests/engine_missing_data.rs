@@ -268,3 +268,48 @@ fn data_returning_breaching_keeps_the_no_data_notice_until_the_rule_fires() {
     h.step(Some(6.0), S::Pending, &[]);
     h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
 }
+
+#[test]
+fn a_recovery_line_still_holds_an_alert_whose_data_comes_back_after_no_data() {
+    let rule = rule("churn").critical("> 5").recovery("< 3.5").build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(None, S::NoData, &[(K::NoData, L::Critical)]);
+    // 4 is below the critical line but has not crossed the recovery line: the gap in the
+    // data proves no recovery, so subscribers learn the alert can be confirmed again.
+    h.step(Some(4.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(Some(3.4), S::Ok, &[(K::Resolved, L::Ok)]);
+}
+
+#[test]
+fn after_no_data_a_value_above_the_recovery_line_fires_at_the_level_it_breaches_at_most() {
+    let rule = rule("churn")
+        .critical("> 5")
+        .warning("> 4")
+        .recovery("< 3.5")
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(None, S::NoData, &[(K::NoData, L::Critical)]);
+    h.step(Some(3.8), S::Warning, &[(K::Firing, L::Warning)]);
+    h.step(Some(3.4), S::Ok, &[(K::Resolved, L::Ok)]);
+    // Once resolved, a gap and a value above the recovery line are no alert.
+    h.step(None, S::NoData, &[]);
+    h.step(Some(3.8), S::Ok, &[]);
+}
+
+#[test]
+fn not_breaching_holds_a_rule_with_a_recovery_line_at_its_least_severe_level() {
+    let rule = rule("churn")
+        .critical("> 5")
+        .warning("> 4")
+        .recovery("< 3.5")
+        .missing(MissingData::NotBreaching)
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    // Counted as ok, as 3.8 would be; and like 3.8 it does not meet the recovery line.
+    h.step(None, S::Warning, &[(K::Downgraded, L::Warning)]);
+    h.step(None, S::Warning, &[]);
+    h.step(Some(3.4), S::Ok, &[(K::Resolved, L::Ok)]);
+}

@@ -103,3 +103,29 @@ fn a_rule_with_no_data_is_not_reminded() {
     h.step(None, S::NoData, &[]);
     h.step(None, S::NoData, &[]);
 }
+
+#[test]
+fn an_escalation_or_a_downgrade_does_not_start_the_reminder_count_over() {
+    let rule = rule("churn")
+        .critical("> 5")
+        .warning("> 4")
+        .renotify(minutes(10))
+        .renotify_max(1)
+        .build();
+    let mut h = Harness::new(config(vec![rule]));
+    h.step(Some(4.5), S::Warning, &[(K::Firing, L::Warning)]);
+    h.step(Some(4.5), S::Warning, &[]);
+    h.step(Some(4.5), S::Warning, &[(K::Reminder, L::Warning)]);
+    h.step(Some(6.0), S::Critical, &[(K::Escalated, L::Critical)]);
+    h.step(Some(6.0), S::Critical, &[]);
+    // The interval has passed again, but the incident's one reminder was sent.
+    h.step(Some(6.0), S::Critical, &[]);
+    h.step(Some(4.5), S::Warning, &[(K::Downgraded, L::Warning)]);
+    h.step(Some(4.5), S::Warning, &[]);
+    h.step(Some(4.5), S::Warning, &[]);
+    // A new incident has its own reminder.
+    h.step(Some(1.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(Some(6.0), S::Critical, &[]);
+    h.step(Some(6.0), S::Critical, &[(K::Reminder, L::Critical)]);
+}

@@ -191,3 +191,21 @@ fn an_alert_resolved_during_a_silence_sends_nothing_more_when_it_ends() {
     h.step(Some(3.0), S::Ok, &[]); // the silence has ended
     h.step(Some(3.0), S::Ok, &[]);
 }
+
+#[test]
+fn the_reminder_at_the_end_of_a_silence_counts_towards_the_cap() {
+    let rule = rule("churn")
+        .critical("> 5")
+        .renotify(minutes(10))
+        .renotify_max(1)
+        .build();
+    let mut config = config(vec![rule]);
+    config.silences = vec![silence_rule("churn", Some(at(minutes(5))), at(minutes(10)))];
+    let mut h = Harness::new(config);
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(Some(6.0), S::Critical, &[]); // silenced
+    h.step(Some(6.0), S::Critical, &[(K::Reminder, L::Critical)]);
+    h.step(Some(6.0), S::Critical, &[]);
+    h.step(Some(6.0), S::Critical, &[]);
+    h.step(Some(6.0), S::Critical, &[]);
+}

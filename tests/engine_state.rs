@@ -163,3 +163,46 @@ fn a_restored_state_continues_exactly_where_it_left_off() {
     h.states = serde_json::from_str(&serde_json::to_string(&h.states).unwrap()).unwrap();
     h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
 }
+
+#[test]
+fn a_rule_removed_while_its_flapping_notice_opened_nothing_goes_quietly() {
+    let rules = vec![
+        rule("churn").critical("> 5").flapping(3, 6).build(),
+        rule("nps").metric("nps").warning("< 30").build(),
+    ];
+    let mut h = Harness::new(config(rules));
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(Some(3.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(Some(3.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    // In place of a firing: no alert is open, as settling at ok would show by sending
+    // nothing.
+    h.step(Some(6.0), S::Critical, &[(K::Flapping, L::Critical)]);
+    h.step(Some(3.0), S::Ok, &[]);
+
+    h.config.rules.retain(|r| r.id == "nps");
+    let removed = h.evaluate(h.metrics(&[("nps", 40.0)]));
+    assert_eq!(removed.notifications, []);
+}
+
+#[test]
+fn a_rule_removed_while_flapping_over_an_open_alert_resolves_it() {
+    let rules = vec![
+        rule("churn").critical("> 5").flapping(3, 6).build(),
+        rule("nps").metric("nps").warning("< 30").build(),
+    ];
+    let mut h = Harness::new(config(rules));
+    h.step(Some(3.0), S::Ok, &[]);
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(Some(3.0), S::Ok, &[(K::Resolved, L::Ok)]);
+    h.step(Some(6.0), S::Critical, &[(K::Firing, L::Critical)]);
+    h.step(Some(3.0), S::Ok, &[(K::Flapping, L::Critical)]);
+
+    h.config.rules.retain(|r| r.id == "nps");
+    let removed = h.evaluate(h.metrics(&[("nps", 40.0)]));
+    let notification = only(&removed);
+    assert_eq!(
+        (notification.kind, notification.incident_level),
+        (K::Resolved, Some(L::Critical))
+    );
+}

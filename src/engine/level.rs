@@ -76,7 +76,11 @@ pub(super) fn recount_if_changed(rule: &Rule, state: &mut RuleState) {
         return;
     }
     let datapoints = &mut state.datapoints;
-    for end in 1..=datapoints.len() {
+    // Datapoints whose measure has changed since have no value to recount from.
+    let first = state
+        .measured_since
+        .map_or(0, |since| datapoints.partition_point(|d| d.at <= since));
+    for end in first + 1..=datapoints.len() {
         let counting = datapoint_level(rule, value::value_at(rule, datapoints, end));
         datapoints[end - 1].level = counting.level();
     }

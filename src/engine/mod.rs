@@ -7,6 +7,7 @@
 //!
 //! One evaluation of one rule goes through the files below in order:
 //!
+//! - `measure`: whether the stored values were measured as the rule now measures;
 //! - `value`: the metric or expression, its `change` against a baseline, or the
 //!   aggregate of a `window` of them;
 //! - `level`: the level the datapoint counts as, after the missing-data policy;
@@ -22,15 +23,21 @@
 //!
 //! Choices made where the product reference is silent:
 //!
-//! - A missing value never brings a firing rule back to ok. Under `missing` the rule
-//!   keeps its level until its whole window is missing, and then has no data; with a
-//!   recovery condition, only a value that meets it recovers. Under `ignore` a run without
-//!   a value is skipped for the rule, and takes no slot in M of N or in a window.
+//! - A value missing under `missing` or `ignore` never brings a firing rule back to ok.
+//!   Under `missing` the rule keeps its level until its whole window is missing, and then
+//!   has no data. Under `ignore` a run without a value is skipped for the rule, and takes
+//!   no slot in M of N or in a window. Under `not_breaching` a missing value counts as
+//!   ok, as a present value below every line would.
+//! - With a recovery condition, only a value that meets it recovers, even after no data,
+//!   and a missing value meets none.
 //! - A rule held open by its recovery line fires at the level its value still breaches,
 //!   never above the one it fired at, else at its least severe level: a lower value never
 //!   leaves it at a higher level than a higher value would.
 //! - A threshold changed in the config applies at once to the stored datapoints: their
 //!   levels are recounted from their values.
+//! - A rule whose metric, expression or `change` is changed in the config forgets the
+//!   values it stored, which measured something else, and keeps their levels until they
+//!   age out of M of N.
 //! - A `change` baseline older than T minus twice `vs` is missing rather than compared.
 //! - A source-health rule resolves on the first run in which its source succeeds.
 //! - A no_data notice is sent whenever subscribers were told the rule fires, even if the
@@ -51,6 +58,7 @@
 mod flapping;
 mod level;
 mod lifecycle;
+mod measure;
 mod removed;
 mod render;
 mod rule;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::lifecycle::Decision;
 use super::render::{About, Facts, Renderer, Subject};
-use super::{RuleStates, state::Notified};
+use super::{RuleState, RuleStates, state::Notified};
 use crate::model::{Level, Notification, NotificationKind};
 
 /// Resolves the open alerts among `removed`, the states of rules no longer in the config.
@@ -17,7 +17,7 @@ pub(super) fn close_removed(
 ) {
     let no_labels = BTreeMap::new();
     for (id, state) in removed {
-        if state.notified == Notified::Ok {
+        if !is_open(state) {
             continue;
         }
         let facts = Facts {
@@ -41,5 +41,16 @@ pub(super) fn close_removed(
             about: About::Removed,
         };
         notifications.push(renderer.notification(&subject, facts));
+    }
+}
+
+/// Do subscribers believe the rule has an alert open? Not when they were last told it is
+/// ok, nor when its flapping notice went out while nothing was open: such a rule settles
+/// at ok without a resolve, and its removal is no different.
+fn is_open(state: &RuleState) -> bool {
+    match state.notified {
+        Notified::Ok => false,
+        Notified::Flapping => !state.nothing_open_before_flapping,
+        Notified::Warning | Notified::Critical | Notified::NoData => true,
     }
 }

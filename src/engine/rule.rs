@@ -5,7 +5,7 @@ use super::lifecycle::{self, Decision, Policy};
 use super::render::{self, About, Facts, Renderer, SPARKLINE_POINTS, Subject};
 use super::state::Notified;
 use super::transition::{self, Evidence, Exit};
-use super::{Datapoint, EvaluationInput, RuleState, flapping, silence, value};
+use super::{Datapoint, EvaluationInput, RuleState, flapping, measure, silence, value};
 use crate::config::{ChangeMode, Condition, MissingData, Rule};
 use crate::model::{Notification, NotificationKind};
 
@@ -32,6 +32,8 @@ pub(super) fn evaluate(
         Some(previous) => previous.carry_over(at, keep - usize::from(!ignored)),
         None => RuleState::new(at),
     };
+
+    measure::forget_if_changed(rule, &mut state);
 
     let value = if ignored {
         None

@@ -31,6 +31,11 @@ pub struct RuleState {
     /// When the current incident began firing. `None` while not firing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fired_at: Option<DateTime<Utc>>,
+    /// The level the rule fired at when its data ran out, while it has no data. A rule
+    /// with a recovery condition leaves that level only on a value that meets it, and a
+    /// gap in the data meets nothing. `None` in any other state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fired_before_no_data: Option<Level>,
     /// When the last incident ended, from firing back to ok.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved_at: Option<DateTime<Utc>>,
@@ -43,6 +48,16 @@ pub struct RuleState {
     /// before it was kept, which are recounted once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counted_with: Option<u64>,
+    /// A fingerprint of what the rule measured (its metric or expression, and its
+    /// `change`) when the stored values were taken, so that values measured another way
+    /// are forgotten rather than compared. `None` in states stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_with: Option<u64>,
+    /// The T of the last datapoint taken before the rule's measure last changed. Those up
+    /// to it have no value left, and keep the level they were counted at when the
+    /// conditions change: there is nothing to recount them from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_since: Option<DateTime<Utc>>,
     /// Whether the flapping notice went out while no alert was open. A rule that then
     /// settles at ok closes nothing: a resolve would answer an alert nobody saw firing.
     /// States stored before this was kept resolve on settling, as they used to.
@@ -85,8 +100,11 @@ impl RuleState {
             datapoints: VecDeque::new(),
             active_at: None,
             fired_at: None,
+            fired_before_no_data: None,
             resolved_at: None,
             counted_with: None,
+            measured_with: None,
+            measured_since: None,
             flapping: false,
             nothing_open_before_flapping: false,
             notified: Notified::Ok,

@@ -67,9 +67,11 @@ fn counted_levels(
 /// Over the last N datapoints the rule fires at the worst level that at least M of them
 /// reach. When none of the N counts (all missing under `missing`) it has no data. When it
 /// does not fire it is pending if this datapoint breaches, else ok, except that a firing
-/// rule leaves its level only as its exit says.
+/// rule leaves its level only as its exit says. `held` is the level a rule that has no
+/// data fired at before its data ran out: its recovery condition still has to be met.
 fn next_state(
     previous: AlertState,
+    held: Option<Level>,
     datapoints: &VecDeque<Datapoint>,
     evidence: Evidence,
 ) -> AlertState {
@@ -98,7 +100,7 @@ fn next_state(
         return AlertState::Warning;
     }
     let breached = latest.filter(|level| *level > Level::Ok);
-    if let Some(firing) = previous.firing_level() {
+    if let Some(firing) = previous.firing_level().or(held) {
         match exit {
             Exit::KeepLevel => return previous,
             Exit::HeldAboveRecovery { lowest } => {
@@ -128,6 +130,11 @@ fn enter(state: &mut RuleState, next: AlertState, at: DateTime<Utc>) {
         (true, true) => {}
     }
 
+    state.fired_before_no_data = match next {
+        AlertState::NoData => previous.firing_level().or(state.fired_before_no_data),
+        _ => None,
+    };
+
     match (previous.is_firing(), next.is_firing()) {
         (false, true) => state.fired_at = Some(at),
         (true, false) => {
@@ -154,7 +161,12 @@ pub(super) fn advance(
             if let Some(last) = state.datapoints.back_mut() {
                 last.level = counted.level();
             }
-            next_state(state.state, &state.datapoints, evidence)
+            next_state(
+                state.state,
+                state.fired_before_no_data,
+                &state.datapoints,
+                evidence,
+            )
         }
     };
     enter(state, next, at);
