@@ -230,6 +230,37 @@ const ROWS: &[Row] = &[
         )],
     ),
     (
+        "series_several_bad_tokens",
+        &[
+            (
+                6,
+                13,
+                "the series of `retention.churnRate`: `six` is not a number",
+            ),
+            (
+                6,
+                19,
+                "the series of `retention.churnRate`: `3x0` repeats zero times",
+            ),
+            (
+                7,
+                11,
+                "the series of `retention.churnRate`: `1+2` counts from 1 by +2, and needs a \
+                 number of steps",
+            ),
+            (
+                9,
+                21,
+                "the failures of `billing`: `fial` is not a step of a failure series",
+            ),
+            (
+                9,
+                29,
+                "the failures of `billing`: `pass` is not a step of a failure series",
+            ),
+        ],
+    ),
+    (
         "failure_series_bad_token",
         &[(
             5,
