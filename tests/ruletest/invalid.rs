@@ -82,6 +82,19 @@ const ROWS: &[Row] = &[
         &[(3, 5, "this test has no `expect`, so it would check nothing")],
     ),
     (
+        "empty_expect",
+        &[
+            (
+                6,
+                5,
+                "`expect` is empty, so this test would check nothing; list the steps to check, \
+                 and to check that nobody is told anything at a step, give it \
+                 `notifications: []`",
+            ),
+            (10, 5, "`expect` is empty, so this test would check nothing"),
+        ],
+    ),
+    (
         "expectation_checks_nothing",
         &[(
             7,
