@@ -381,6 +381,29 @@ const ROWS: &[Row] = &[
         "template_unknown_filter",
         &[(5, 35, "`message`: filter percent is unknown")],
     ),
+    (
+        "template_undefined_label",
+        &[
+            (
+                6,
+                45,
+                "`message` prints or filters something undefined (`labels.teem` is undefined), \
+                 which every notification would show as nothing: the rule's labels are \
+                 `on_call`, `team`",
+            ),
+            (
+                12,
+                35,
+                "`action` prints or filters something undefined (`labels.team` is undefined), \
+                 which every notification would show as nothing: the rule has no labels",
+            ),
+            (
+                16,
+                23,
+                "`message` prints or filters something undefined (`value.score` is undefined)",
+            ),
+        ],
+    ),
     // Errors that only rendering shows, with values of the types a notification gives.
     (
         "template_fails_to_render",
@@ -393,7 +416,7 @@ const ROWS: &[Row] = &[
             ),
             (
                 6,
-                56,
+                51,
                 "`action` fails to render: cannot round value (string)",
             ),
         ],

@@ -31,56 +31,16 @@ impl fmt::Display for SeriesError {
     }
 }
 
-/// Parses a metric series: one value per step, `None` where the metric is missing.
-pub fn metric_values(text: &str) -> Result<Vec<Option<f64>>, SeriesError> {
-    let mut values = Vec::new();
-    for token in tokens(text)? {
-        let body = token.body;
-        let count = token.count()?;
-        check_room(values.len(), count, token.offset)?;
-        if body == "_" {
-            values.extend(std::iter::repeat_n(None, count));
-            continue;
-        }
-        let (start, step) = match split_progression(body) {
-            Some((start, sign, step)) => {
-                if token.count.is_none() {
-                    return Err(SeriesError {
-                        offset: token.offset,
-                        message: format!(
-                            "`{body}` counts from {start} by {sign}{step}, and needs a number \
-                             of steps: write `{body}x4` for four steps"
-                        ),
-                    });
-                }
-                let start = number(start, token.offset)?;
-                let step_offset = token.offset + start_len(body);
-                let step = number(step, step_offset)?;
-                (start, if sign == '-' { -step } else { step })
-            }
-            None => (number(body, token.offset)?, 0.0),
-        };
-        for index in 0..count {
-            let value = start + step * index as f64;
-            if !value.is_finite() {
-                return Err(SeriesError {
-                    offset: token.offset,
-                    message: format!(
-                        "`{}` grows beyond the numbers a metric can hold",
-                        token.text
-                    ),
-                });
-            }
-            values.push(Some(value));
-        }
-    }
-    Ok(values)
+/// Parses a metric series: one value per step, `None` where the metric is missing. Every
+/// bad token is reported, not only the first.
+pub fn metric_values(text: &str) -> Result<Vec<Option<f64>>, Vec<SeriesError>> {
+    each_token(text, token_values)
 }
 
-/// Parses a failure series: for each step, whether the source fails.
-pub fn failed_steps(text: &str) -> Result<Vec<bool>, SeriesError> {
-    let mut failed = Vec::new();
-    for token in tokens(text)? {
+/// Parses a failure series: for each step, whether the source fails. Every bad token is
+/// reported, not only the first.
+pub fn failed_steps(text: &str) -> Result<Vec<bool>, Vec<SeriesError>> {
+    each_token(text, |token, count| {
         let fails = match token.body {
             "ok" => false,
             "fail" => true,
@@ -94,11 +54,85 @@ pub fn failed_steps(text: &str) -> Result<Vec<bool>, SeriesError> {
                 });
             }
         };
-        let count = token.count()?;
-        check_room(failed.len(), count, token.offset)?;
-        failed.extend(std::iter::repeat_n(fails, count));
+        Ok(vec![fails; count])
+    })
+}
+
+/// Reads every token of `text` with `read`, given the number of steps the token stands
+/// for, and gathers one error per bad token. A bad token still counts its steps towards
+/// the limit, so that the limit is reported where the series really crosses it, and once.
+fn each_token<T>(
+    text: &str,
+    read: impl Fn(&Token<'_>, usize) -> Result<Vec<T>, SeriesError>,
+) -> Result<Vec<T>, Vec<SeriesError>> {
+    let mut steps = Vec::new();
+    let mut errors = Vec::new();
+    let mut written = 0;
+    for token in tokens(text).map_err(|error| vec![error])? {
+        let count = match token.count() {
+            Ok(count) => count,
+            Err(error) => {
+                errors.push(error);
+                continue;
+            }
+        };
+        if let Err(error) = check_room(written, count, token.offset) {
+            errors.push(error);
+            break;
+        }
+        written += count;
+        match read(&token, count) {
+            Ok(values) => steps.extend(values),
+            Err(error) => errors.push(error),
+        }
     }
-    Ok(failed)
+    if errors.is_empty() {
+        Ok(steps)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The values of one token of a metric series that stands for `count` steps.
+fn token_values(token: &Token<'_>, count: usize) -> Result<Vec<Option<f64>>, SeriesError> {
+    let body = token.body;
+    if body == "_" {
+        return Ok(vec![None; count]);
+    }
+    let (start, step) = match split_progression(body) {
+        Some((start, sign, step)) => {
+            if token.count.is_none() {
+                return Err(SeriesError {
+                    offset: token.offset,
+                    message: format!(
+                        "`{body}` counts from {start} by {sign}{step}, and needs a number of \
+                         steps: write `{body}x4` for four steps"
+                    ),
+                });
+            }
+            let start = number(start, token.offset)?;
+            let step_offset = token.offset + start_len(body);
+            let step = number(step, step_offset)?;
+            (start, if sign == '-' { -step } else { step })
+        }
+        None => (number(body, token.offset)?, 0.0),
+    };
+    (0..count)
+        .map(|index| {
+            let value = start + step * index as f64;
+            if value.is_finite() {
+                Ok(Some(value))
+            } else {
+                Err(SeriesError {
+                    offset: token.offset,
+                    message: format!(
+                        "`{}` grows beyond the numbers a metric can hold",
+                        token.text
+                    ),
+                })
+            }
+        })
+        .collect()
 }
 
 /// One whitespace-separated token.
@@ -125,8 +159,9 @@ impl Token<'_> {
                 message: format!("`{}` repeats zero times; remove it", self.text),
             }),
             Ok(count) => Ok(count),
-            // Only digits get here, so the number is too large for a count.
-            Err(_) => Err(too_long(offset)),
+            // Only digits get here, so the number is too large for a count: more steps than
+            // any test may have, which the caller reports at the token.
+            Err(_) => Ok(usize::MAX),
         }
     }
 }
@@ -232,11 +267,17 @@ mod tests {
     use super::*;
 
     fn values(text: &str) -> Vec<Option<f64>> {
-        metric_values(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+        metric_values(text).unwrap_or_else(|e| panic!("{text:?}: {e:?}"))
     }
 
     fn error(text: &str) -> SeriesError {
-        metric_values(text).unwrap_err()
+        let errors = metric_values(text).unwrap_err();
+        assert_eq!(errors.len(), 1, "{text:?}: {errors:?}");
+        errors[0].clone()
+    }
+
+    fn offsets(errors: &[SeriesError]) -> Vec<usize> {
+        errors.iter().map(|error| error.offset).collect()
     }
 
     #[test]
@@ -278,7 +319,7 @@ mod tests {
             ("1 1+2", 2, "needs a number of steps: write `1+2x4`"),
             ("1+zx3", 2, "`z` is not a number"),
             ("1x10001", 0, "longer than 10000 steps"),
-            ("1x99999999999999999999999", 2, "longer than 10000 steps"),
+            ("1x99999999999999999999999", 0, "longer than 10000 steps"),
             ("1e308+1e308x3", 0, "grows beyond"),
         ];
         for (text, offset, fragment) in cases {
@@ -299,10 +340,33 @@ mod tests {
             failed_steps("okx2 fail ok").unwrap(),
             [false, false, true, false]
         );
-        let error = failed_steps("ok x").unwrap_err();
+        let error = &failed_steps("ok x").unwrap_err()[0];
         assert_eq!(error.offset, 3);
         assert!(error.message.contains("`x` is not a step"), "{error}");
         assert!(error.message.contains("write `ok` or `fail`"), "{error}");
         assert!(failed_steps("failx0").is_err());
+    }
+
+    #[test]
+    fn every_bad_token_of_a_series_is_reported_once() {
+        let errors = metric_values("1 abc 2x0 _ 1+2 six 3").unwrap_err();
+        assert_eq!(offsets(&errors), [2, 8, 12, 16], "{errors:?}");
+        assert!(
+            errors[3].message.contains("`six` is not a number"),
+            "{errors:?}"
+        );
+
+        let errors = failed_steps("ok fial okx2 pass").unwrap_err();
+        assert_eq!(offsets(&errors), [3, 13], "{errors:?}");
+    }
+
+    #[test]
+    fn a_series_past_the_step_limit_is_reported_once_where_it_crosses_it() {
+        let errors = metric_values("abcx5000 1x5000 2 3x9 foo").unwrap_err();
+        assert_eq!(offsets(&errors), [0, 16], "{errors:?}");
+        assert!(
+            errors[1].message.contains("longer than 10000"),
+            "{errors:?}"
+        );
     }
 }

@@ -52,10 +52,31 @@ fn history_of_an_unknown_rule_is_an_input_error() {
     run_at(&workspace, "2026-12-03T10:00:00Z");
     let output = workspace.kpiwatch(&["history", "--rule", "nope"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("no rule with id `nope`"),
-        "{}",
-        stderr(&output)
+    assert_eq!(
+        stderr(&output),
+        "kpiwatch: no rule with id `nope` in kpiwatch.yaml; `kpiwatch history` without \
+         --rule lists every rule\n"
+    );
+}
+
+#[test]
+fn history_of_a_misspelt_rule_or_source_suggests_the_close_ids() {
+    let workspace = Workspace::of_example("saas");
+    run_at(&workspace, "2026-12-03T10:00:00Z");
+
+    let output = workspace.kpiwatch(&["history", "--rule", "churn"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "kpiwatch: no rule with id `churn` in kpiwatch.yaml; did you mean `churn-rate`?\n"
+    );
+
+    let output = workspace.kpiwatch(&["history", "--rule", "source-health:dashbord"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "kpiwatch: no source with id `dashbord` in kpiwatch.yaml; did you mean \
+         `source-health:dashboard`?\n"
     );
 }
 

@@ -82,6 +82,19 @@ const ROWS: &[Row] = &[
         &[(3, 5, "this test has no `expect`, so it would check nothing")],
     ),
     (
+        "empty_expect",
+        &[
+            (
+                6,
+                5,
+                "`expect` is empty, so this test would check nothing; list the steps to check, \
+                 and to check that nobody is told anything at a step, give it \
+                 `notifications: []`",
+            ),
+            (10, 5, "`expect` is empty, so this test would check nothing"),
+        ],
+    ),
+    (
         "expectation_checks_nothing",
         &[(
             7,
@@ -228,6 +241,37 @@ const ROWS: &[Row] = &[
             "the series of `acquisition.cac` has 3 steps, but the series of `acquisition.ltv` \
              (line 5) has 4",
         )],
+    ),
+    (
+        "series_several_bad_tokens",
+        &[
+            (
+                6,
+                13,
+                "the series of `retention.churnRate`: `six` is not a number",
+            ),
+            (
+                6,
+                19,
+                "the series of `retention.churnRate`: `3x0` repeats zero times",
+            ),
+            (
+                7,
+                11,
+                "the series of `retention.churnRate`: `1+2` counts from 1 by +2, and needs a \
+                 number of steps",
+            ),
+            (
+                9,
+                21,
+                "the failures of `billing`: `fial` is not a step of a failure series",
+            ),
+            (
+                9,
+                29,
+                "the failures of `billing`: `pass` is not a step of a failure series",
+            ),
+        ],
     ),
     (
         "failure_series_bad_token",

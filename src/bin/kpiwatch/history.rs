@@ -99,16 +99,33 @@ fn subject<'a>(args: &'a HistoryArgs, config: &'a Config) -> Result<Subject<'a>,
     let Some(id) = &args.rule else {
         return Ok(Subject::Overview);
     };
-    let path = args.config.config.display();
-    if let Some(source_id) = id.strip_prefix("source-health:") {
-        return match config.sources.iter().find(|s| s.id == source_id) {
-            Some(source) => Ok(Subject::SourceHealth(source)),
-            None => Err(format!("no source with id `{source_id}` in {path}")),
-        };
+    if let Some(source_id) = id.strip_prefix("source-health:")
+        && let Some(source) = config.sources.iter().find(|s| s.id == source_id)
+    {
+        return Ok(Subject::SourceHealth(source));
     }
-    match config.rules.iter().find(|r| &r.id == id) {
-        Some(rule) => Ok(Subject::Rule(rule)),
-        None => Err(format!("no rule with id `{id}` in {path}")),
+    if let Some(rule) = config.rules.iter().find(|r| &r.id == id) {
+        return Ok(Subject::Rule(rule));
+    }
+
+    let health_ids: Vec<String> = config
+        .sources
+        .iter()
+        .map(|s| engine::source_health_rule_id(&s.id))
+        .collect();
+    let ids = config
+        .rules
+        .iter()
+        .map(|r| r.id.as_str())
+        .chain(health_ids.iter().map(String::as_str));
+    let hint = match close_names(id, ids).as_slice() {
+        [] => "; `kpiwatch history` without --rule lists every rule".to_string(),
+        close => format!("; did you mean {}?", quoted(close)),
+    };
+    let path = args.config.config.display();
+    match id.strip_prefix("source-health:") {
+        Some(source_id) => Err(format!("no source with id `{source_id}` in {path}{hint}")),
+        None => Err(format!("no rule with id `{id}` in {path}{hint}")),
     }
 }
 
@@ -241,9 +258,17 @@ fn suggestions(name: &str, snapshots: &[Snapshot]) -> String {
         .iter()
         .flat_map(|s| s.metrics.keys().map(String::as_str))
         .collect();
+    match close_names(name, names.into_iter()).as_slice() {
+        [] => String::new(),
+        close => format!("; did you mean {}?", quoted(close)),
+    }
+}
+
+/// Up to three of `names` close to the misspelt `name`, closest first: similar as a whole
+/// or in their last dotted part (`churnRate` for `retention.churnRate`), or containing it.
+fn close_names<'n>(name: &str, names: impl Iterator<Item = &'n str>) -> Vec<&'n str> {
     let wanted = name.to_lowercase();
     let mut close: Vec<(f64, &str)> = names
-        .into_iter()
         .filter_map(|candidate| {
             let last_part = candidate.rsplit('.').next().unwrap_or(candidate);
             let score =
@@ -253,16 +278,16 @@ fn suggestions(name: &str, snapshots: &[Snapshot]) -> String {
         })
         .collect();
     close.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let close: Vec<String> = close
+    close.into_iter().take(3).map(|(_, name)| name).collect()
+}
+
+/// `` `a` or `b` ``.
+fn quoted(names: &[&str]) -> String {
+    names
         .iter()
-        .take(3)
-        .map(|(_, n)| format!("`{n}`"))
-        .collect();
-    if close.is_empty() {
-        String::new()
-    } else {
-        format!("; did you mean {}?", close.join(" or "))
-    }
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 fn series_report(

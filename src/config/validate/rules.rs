@@ -78,8 +78,9 @@ fn check_rule(
     let [critical, warning, recovery] = check_conditions(&raw, fields, report);
     let (change, window) = check_change_and_window(&raw, fields, report);
     let name = check_name(&raw, fields, report);
-    let message = template(raw.message.as_deref(), fields, "message", report);
-    let action = template(raw.action.as_deref(), fields, "action", report);
+    let labels = label_values(&raw.labels);
+    let message = template(raw.message.as_deref(), fields, "message", &labels, report);
+    let action = template(raw.action.as_deref(), fields, "action", &labels, report);
     let runbook = raw.runbook.as_deref().map(|text| {
         check_runbook(text, fields, report);
         text.trim().to_string()
@@ -101,7 +102,7 @@ fn check_rule(
     let settings = defaults.overridden_by(written, fields, "", report);
 
     Rule {
-        labels: label_values(&raw.labels),
+        labels,
         id: raw.id.unwrap_or_default(),
         name,
         value,
@@ -320,11 +321,12 @@ fn template(
     text: Option<&str>,
     fields: Fields<'_>,
     key: &str,
+    labels: &BTreeMap<String, String>,
     report: &mut Report<'_>,
 ) -> Option<Template> {
     // A string field was read from a scalar, so the scalar is there to give positions.
     let scalar = fields.scalar(key)?;
-    check_template(text?, scalar, key, report)
+    check_template(text?, scalar, key, labels, report)
 }
 
 fn check_runbook(text: &str, fields: Fields<'_>, report: &mut Report<'_>) {

@@ -2,11 +2,9 @@
 //! than when an alert is rendered, which is the worst moment to find a typo.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use marked_yaml::types::MarkedScalarNode;
-use minijinja::value::{Enumerator, Object};
-use minijinja::{ErrorKind, Value, context};
+use minijinja::{ErrorKind, UndefinedBehavior, Value};
 
 use super::report::Report;
 use crate::config::Template;
@@ -24,14 +22,22 @@ use crate::config::yaml::closest;
 /// types a notification gives it: a branch those values do not take is not checked.
 /// Walking minijinja's syntax tree would check them all, but that tree is not a stable
 /// part of its API.
+///
+/// The trial render has the rule's own `labels`, which are exactly those of its
+/// notifications, and fails on printing or filtering anything undefined: a label the rule
+/// does not have (`labels.teem`) or an attribute of a plain value (`value.x`). Notifications
+/// render leniently, where such a mistake prints as nothing, silently, on every alert.
+/// Testing one in `{% if %}`, or giving it a `default`, stays allowed.
 pub fn check_template(
     source: &str,
     scalar: &MarkedScalarNode,
     field: &str,
+    labels: &BTreeMap<String, String>,
     report: &mut Report<'_>,
 ) -> Option<Template> {
     let mut environment = template_environment();
     environment.set_debug(true);
+    environment.set_undefined_behavior(UndefinedBehavior::SemiStrict);
 
     let template = match environment.template_from_str(source) {
         Ok(template) => template,
@@ -75,12 +81,13 @@ pub fn check_template(
         return None;
     }
 
-    if let Err(error) = template.render(sample_context()) {
+    if let Err(error) = template.render(sample_context(labels)) {
         let offset = error_offset(source, &error);
         let message = match (error.kind(), error.detail()) {
             (ErrorKind::UnknownFilter | ErrorKind::UnknownTest, Some(detail)) => {
                 format!("`{field}`: {detail}; only minijinja's built-in filters and tests exist")
             }
+            (ErrorKind::UndefinedError, detail) => undefined_message(field, detail, labels),
             (_, Some(detail)) => format!("`{field}` fails to render: {detail}"),
             (kind, None) => format!("`{field}` fails to render: {kind}"),
         };
@@ -93,13 +100,10 @@ pub fn check_template(
     })
 }
 
-/// A firing critical alert, for the trial render, built as the renderer builds its
-/// variables. Its labels have a value for any name, since the rule's own labels are not at
-/// hand here: a template reading a label the sample lacked would otherwise fail the trial
-/// in ways it cannot fail on a rule that has that label.
-fn sample_context() -> Value {
-    let no_labels = BTreeMap::new();
-    let facts = TemplateFacts {
+/// A firing critical alert of a rule with `labels`, for the trial render, built as the
+/// renderer builds its variables.
+fn sample_context(labels: &BTreeMap<String, String>) -> Value {
+    template_context(&TemplateFacts {
         value: Some(6.2),
         previous_value: Some(4.8),
         condition: "> 5",
@@ -107,29 +111,32 @@ fn sample_context() -> Value {
         unit: "%",
         name: "Churn rate",
         id: "churn-rate",
-        labels: &no_labels,
+        labels,
         level: "critical",
         kind: "firing",
         at: "2026-01-01T00:00:00Z",
-    };
-    context! {
-        labels => Value::from_object(SampleLabels),
-        ..template_context(&facts)
-    }
+    })
 }
 
-/// Labels with the value `growth` under any name.
-#[derive(Debug)]
-struct SampleLabels;
-
-impl Object for SampleLabels {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        key.as_str().map(|_| Value::from("growth"))
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Str(&["team"])
-    }
+/// What to say of a template that prints or filters something undefined, most often a
+/// label the rule does not have.
+fn undefined_message(
+    field: &str,
+    detail: Option<&str>,
+    labels: &BTreeMap<String, String>,
+) -> String {
+    let what = detail.unwrap_or("undefined value");
+    let labels = if labels.is_empty() {
+        "the rule has no labels".to_string()
+    } else {
+        let names: Vec<String> = labels.keys().map(|name| format!("`{name}`")).collect();
+        format!("the rule's labels are {}", names.join(", "))
+    };
+    format!(
+        "`{field}` prints or filters something undefined ({what}), which every notification \
+         would show as nothing: {labels}; for a value that may be absent, test it with \
+         `{{% if ... is defined %}}` or give it `| default(\"...\")`"
+    )
 }
 
 /// The character offset an error points at: its range if minijinja has one, else the
@@ -206,14 +213,19 @@ mod tests {
     }
 
     #[test]
-    fn the_trial_render_has_every_variable_and_a_value_for_any_label() {
+    fn the_trial_render_has_every_variable_and_the_rules_own_labels() {
         let environment = template_environment();
-        let render = |source| environment.render_str(source, sample_context()).unwrap();
+        let labels = BTreeMap::from([("team".to_string(), "growth".to_string())]);
+        let render = |source| {
+            environment
+                .render_str(source, sample_context(&labels))
+                .unwrap()
+        };
         assert_eq!(
             render("{{ value }}{{ unit }} {{ change_text }}"),
             "6.2% +1.4%"
         );
-        assert_eq!(render("{{ labels.owner | upper }}"), "GROWTH");
+        assert_eq!(render("{{ labels.team | upper }}"), "GROWTH");
         assert_eq!(
             render("{% for name, value in labels | items %}{{ name }}={{ value }}{% endfor %}"),
             "team=growth"

@@ -96,7 +96,13 @@ pub fn expectations(
         return Vec::new();
     };
     if items.is_empty() {
-        report.error(test.key_pos("expect"), nothing);
+        // `expect: []` reads like `notifications: []`, "nothing comes out", which it is not.
+        report.error(
+            test.key_pos("expect"),
+            "`expect` is empty, so this test would check nothing; list the steps to check, \
+             and to check that nobody is told anything at a step, give it `notifications: []`, \
+             as in `- { at: 5m, notifications: [] }`",
+        );
     }
     let context = Context { known, watched };
     let mut all: Vec<(Expectation, StepAt)> = items

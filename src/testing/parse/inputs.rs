@@ -70,10 +70,14 @@ pub fn series(
                 },
                 key_pos,
             )),
-            Err(error) => report.error(
-                report.pos_in_scalar(scalar, error.offset),
-                format!("the series of `{metric}`: {}", error.message),
-            ),
+            Err(errors) => {
+                for error in errors {
+                    report.error(
+                        report.pos_in_scalar(scalar, error.offset),
+                        format!("the series of `{metric}`: {}", error.message),
+                    );
+                }
+            }
         }
     }
     all
@@ -151,10 +155,14 @@ pub fn failures(
                     all.push((failure, key_pos));
                 }
             }
-            Err(error) => report.error(
-                report.pos_in_scalar(steps, error.offset),
-                format!("the failures of `{source_id}`: {}", error.message),
-            ),
+            Err(errors) => {
+                for error in errors {
+                    report.error(
+                        report.pos_in_scalar(steps, error.offset),
+                        format!("the failures of `{source_id}`: {}", error.message),
+                    );
+                }
+            }
         }
     }
     all
