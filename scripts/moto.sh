@@ -3,7 +3,7 @@
 #
 #   scripts/moto.sh start   installs moto[server] from PyPI into .venv/moto (once), starts it
 #                           in the background and waits until it answers
-#   scripts/moto.sh stop    stops the server that `start` started
+#   scripts/moto.sh stop    stops the server that `start` started on that port
 #   scripts/moto.sh env     prints the variables the tests need, for `eval`
 #
 # MOTO_PORT (default 5000) picks the port. The tests read AWS_ENDPOINT_URL and fail, naming
@@ -13,8 +13,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${MOTO_VENV:-$root/.venv/moto}"
 port="${MOTO_PORT:-5000}"
-pid_file="$venv/server.pid"
-log_file="$venv/server.log"
+# One server per port, so that a server left running on one port (a developer's, on 5000)
+# is never taken for the one asked for on another (the test command's free port).
+pid_file="$venv/server-$port.pid"
+log_file="$venv/server-$port.log"
 moto_version="5.2.5"
 
 answering() {
