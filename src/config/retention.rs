@@ -42,7 +42,7 @@ impl Config {
         if days == 0 || days > max_days {
             return Err(format!("{days} days is not 1 to {max_days} days"));
         }
-        let retention = DAY * u32::try_from(days).expect("at most max_days");
+        let retention = Duration::from_secs(days * DAY.as_secs());
         if let Some((vs, rule_id)) = longest_change(&self.rules)
             && retention < vs + RETENTION_MARGIN
         {

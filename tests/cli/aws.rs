@@ -223,8 +223,9 @@ async fn a_rule_with_a_huge_message_is_stored_and_published_with_it_cut() {
     std::fs::write(
         workspace.path("kpiwatch.yaml"),
         format!(
-            "sources:\n  - id: kpis\n    file: {{ path: metrics.json }}\nrules:\n  - id: churn\n    \
-             metric: retention.churnRate\n    critical: \"> 5\"\n    message: \"{huge}\"\n"
+            "sources:\n  - id: kpis\n    file: {{ path: metrics.json }}\nrules:\n  \
+             - id: churn\n    metric: retention.churnRate\n    critical: \"> 5\"\n    \
+             message: \"{huge}\"\n"
         ),
     )
     .unwrap();

@@ -108,11 +108,7 @@ fn subject<'a>(args: &'a HistoryArgs, config: &'a Config) -> Result<Subject<'a>,
         return Ok(Subject::Rule(rule));
     }
 
-    let health_ids: Vec<String> = config
-        .sources
-        .iter()
-        .map(|s| engine::source_health_rule_id(&s.id))
-        .collect();
+    let health_ids = health_rule_ids(config);
     let ids = config
         .rules
         .iter()
@@ -334,11 +330,7 @@ fn failures(source: &Source, snapshots: &[Snapshot]) -> String {
 
 fn overview(config: &Config, history: &History) -> String {
     let shown = history.shown();
-    let health_ids: Vec<String> = config
-        .sources
-        .iter()
-        .map(|s| engine::source_health_rule_id(&s.id))
-        .collect();
+    let health_ids = health_rule_ids(config);
     let width = config
         .rules
         .iter()
@@ -372,4 +364,13 @@ fn time(snapshot: &Snapshot) -> String {
     snapshot
         .taken_at
         .to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// The ids of the sources' built-in health rules, `source-health:SOURCE`.
+fn health_rule_ids(config: &Config) -> Vec<String> {
+    config
+        .sources
+        .iter()
+        .map(|s| engine::source_health_rule_id(&s.id))
+        .collect()
 }
