@@ -262,9 +262,18 @@ fn suggestions(name: &str, snapshots: &[Snapshot]) -> String {
 
 /// Up to three of `names` close to the misspelt `name`, closest first: similar as a whole
 /// or in their last dotted part (`churnRate` for `retention.churnRate`), or containing it.
+/// A name that differs only in case is the one meant, and is suggested alone.
 fn close_names<'n>(name: &str, names: impl Iterator<Item = &'n str>) -> Vec<&'n str> {
     let wanted = name.to_lowercase();
+    let names: Vec<&str> = names.collect();
+    if let Some(same) = names
+        .iter()
+        .find(|candidate| candidate.to_lowercase() == wanted)
+    {
+        return vec![same];
+    }
     let mut close: Vec<(f64, &str)> = names
+        .into_iter()
         .filter_map(|candidate| {
             let last_part = candidate.rsplit('.').next().unwrap_or(candidate);
             let score =
@@ -373,4 +382,33 @@ fn health_rule_ids(config: &Config) -> Vec<String> {
         .iter()
         .map(|s| engine::source_health_rule_id(&s.id))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::close_names;
+
+    const NAMES: [&str; 4] = [
+        "retention.churnRate",
+        "retention.activeUsers.dau",
+        "retention.activeUsers.mau",
+        "support.nps",
+    ];
+
+    #[test]
+    fn a_name_that_differs_only_in_case_is_suggested_alone() {
+        assert_eq!(
+            close_names("retention.churnrate", NAMES.into_iter()),
+            ["retention.churnRate"]
+        );
+    }
+
+    #[test]
+    fn misspelt_names_get_the_close_ones_and_unrelated_ones_none() {
+        assert_eq!(
+            close_names("churnRte", NAMES.into_iter()),
+            ["retention.churnRate"]
+        );
+        assert!(close_names("deploys", NAMES.into_iter()).is_empty());
+    }
 }
